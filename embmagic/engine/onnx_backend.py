@@ -1,0 +1,133 @@
+"""MiniLM on onnxruntime: a local, cached ONNX export of the bundled weights (fast CPU path).
+
+The transformer plus mean pooling and normalisation are exported once with `torch.onnx.export`
+(the TorchScript exporter; no onnxscript needed) into `<cache>/onnx/<weights-sha256>/`, written
+to a temporary file and renamed, so concurrent processes never see half a file. At run time
+only `tokenizers` and onnxruntime are used: no torch import after the first export.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embmagic.engine.backend import Backend
+from embmagic.types import Vectors
+
+ONNX_FILE = "model.onnx"
+_export_lock = threading.Lock()
+
+
+def cache_root() -> Path:
+    """`$EMBMAGIC_CACHE`, else `~/.cache/embmagic`."""
+    env = os.environ.get("EMBMAGIC_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "embmagic"
+
+
+def onnx_path_for(weights_sha256: str, root: Path | None = None) -> Path:
+    """Where the export of the weights with this SHA-256 lives."""
+    return (root or cache_root()) / "onnx" / weights_sha256 / ONNX_FILE
+
+
+def ensure_onnx_export(model_dir: Path, target: Path) -> Path:
+    """Export `model_dir`'s transformer to `target` unless it is already there; return it."""
+    with _export_lock:
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".onnx", dir=target.parent)
+            os.close(fd)
+            try:
+                export_onnx(model_dir, Path(tmp))
+                os.replace(tmp, target)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+    return target
+
+
+def export_onnx(model_dir: Path, out: Path) -> None:
+    """Export transformer + mean pooling + L2 normalisation, dynamic batch and sequence axes."""
+    import warnings
+
+    import torch
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(str(model_dir)).eval()
+    ids = torch.ones((2, 8), dtype=torch.long)
+    axes = {0: "batch", 1: "sequence"}
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")  # TorchScript-exporter deprecation chatter
+        torch.onnx.export(
+            _mean_pooled_class()(model), (ids, torch.ones_like(ids)), str(out), dynamo=False,
+            input_names=["input_ids", "attention_mask"], output_names=["sentence_embedding"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes,
+                          "sentence_embedding": {0: "batch"}},
+            opset_version=17,
+        )  # fmt: skip
+
+
+def _mean_pooled_class() -> type:
+    """The export wrapper, defined on demand so that importing this module never imports torch."""
+    import torch
+
+    class MeanPooled(torch.nn.Module):
+        """Takes (input_ids, attention_mask) by name: transformers 5 reordered forward()."""
+
+        def __init__(self, model: Any) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            hidden = self.model(
+                input_ids=input_ids, attention_mask=attention_mask,
+                token_type_ids=torch.zeros_like(input_ids),
+            ).last_hidden_state  # fmt: skip
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            summed = (hidden * mask).sum(dim=1)
+            mean = summed / mask.sum(dim=1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, p=2.0, dim=1)
+
+    return MeanPooled
+
+
+class OnnxBackend(Backend):
+    """Runs an exported MiniLM with onnxruntime on the CPU; tokenises with `tokenizers`."""
+
+    backend_name = "onnx"
+
+    def __init__(self, onnx_file: Path, model_dir: Path, model_id: str, dim: int) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.model_id = model_id
+        self.dim = dim
+        self.device = "cpu"
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(onnx_file), options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=_max_seq_length(model_dir))
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+
+    def encode_batch(self, texts: Sequence[str]) -> Vectors:
+        encodings = self._tokenizer.encode_batch([t.strip() for t in texts])
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        (out,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+
+def _max_seq_length(model_dir: Path) -> int:
+    config = model_dir / "sentence_bert_config.json"
+    if config.is_file():
+        return int(json.loads(config.read_text(encoding="utf-8")).get("max_seq_length", 256))
+    return 256

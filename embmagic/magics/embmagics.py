@@ -1,0 +1,245 @@
+"""`EmbMagics`: the IPython magics class. Each magic parses its line and hands over to a module.
+
+Options are traitlets tagged `config=True`, so `%config EmbMagics` lists them and
+`%config EmbMagics.model = "fake-64"` sets one. State lives in `self.session`, one per shell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, magics_class
+from IPython.display import display
+from traitlets import Enum, Integer, Unicode, validate
+
+from embmagic.errors import EmbmagicError
+from embmagic.magics.decorators import (
+    argument,
+    line_cell_magic,
+    line_magic,
+    magic_arguments,
+    no_var_expand,
+)
+from embmagic.magics.options import Options
+from embmagic.magics.parsing import (
+    expand_strings,
+    non_negative_int,
+    one_line,
+    parse_line,
+    positive_int,
+    split_args,
+    split_capture,
+    wants_help,
+)
+from embmagic.magics.results import Result
+from embmagic.session import Session
+
+SPLIT_MODES = ("auto", "line", "paragraph", "sentence", "none")
+Handler = Callable[[argparse.Namespace, str, "str | None"], Result]
+
+
+@magics_class
+class EmbMagics(Magics):
+    """Embeddings in the notebook: %%embed, %embed, %neighbors, %analogy, %rag, %%rag, %emb."""
+
+    model = Unicode("minilm", help="Default embedding model for new collections.").tag(config=True)
+    collection = Unicode("default", help="Collection used when no -c/COLL is given.").tag(
+        config=True
+    )
+    k = Integer(5, help="Default number of results (-k).").tag(config=True)
+    device = Unicode("auto", help="Device for models: auto, cpu, cuda, cuda:N or mps.").tag(
+        config=True
+    )
+    batch_size = Integer(32, help="Texts per encoding batch.").tag(config=True)
+    display_limit = Integer(20, help="Most table rows shown in a cell's output.").tag(config=True)
+    text_width = Integer(80, help="Characters of record text shown per table row.").tag(config=True)
+    generator = Unicode("extractive", help="RAG generator: extractive (more to come).").tag(
+        config=True
+    )
+    show_progress = Enum(
+        ["auto", True, False], "auto", help="Progress bars: auto (long work only), True, False."
+    ).tag(config=True)
+    analogy_space = Unicode("glove-50", help="Default --space of %analogy.").tag(config=True)
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self.session = Session()
+        self.unloaded = False
+
+    @validate("k", "batch_size", "display_limit", "text_width")
+    def _positive(self, proposal: Any) -> int:
+        value = int(proposal["value"])
+        if value < 1:
+            msg = f"EmbMagics.{proposal['trait'].name} must be at least 1, got {value}"
+            raise UsageError(msg)
+        return value
+
+    @property
+    def _shell(self) -> Any:
+        """The shell this instance is registered on (IPython types it as optional)."""
+        if self.shell is None:
+            raise UsageError("embmagic is not attached to an IPython shell")
+        return self.shell
+
+    def options(self) -> Options:
+        """The current option values, frozen for one magic call."""
+        progress = None if self.show_progress == "auto" else bool(self.show_progress)
+        return Options(
+            model=self.model, collection=self.collection, k=self.k, device=self.device,
+            batch_size=self.batch_size, display_limit=self.display_limit,
+            text_width=self.text_width, generator=self.generator, show_progress=progress,
+            analogy_space=self.analogy_space,
+        )  # fmt: skip
+
+    def _run(self, magic: Any, line: str, cell: str | None, handler: Handler) -> Result | None:
+        """Shared plumbing: `NAME <<`, --help, parsing, `{var}` expansion, one-line errors."""
+        capture, line = split_capture(line) if cell is not None else (None, line)
+        if wants_help(split_args(line)):
+            print(_help_text(magic))
+            return None
+        args = parse_line(magic.parser, line)
+        try:
+            expand = self._expander()
+            expand_strings(args, expand)
+            words = " ".join(args.words).strip()
+            body = expand(cell) if cell is not None else None
+            result = handler(args, words, body)
+        except (EmbmagicError, OSError) as exc:
+            raise UsageError(f"{magic.parser.prog}: {one_line(str(exc))}") from None
+        if capture is None:
+            return result
+        self._shell.user_ns[capture] = result
+        display(result)  # type: ignore[no-untyped-call]
+        return None
+
+    def _expander(self) -> Callable[[str], str]:
+        from embmagic.core.text import expand_braces
+
+        namespace = self._shell.user_ns
+        return lambda text: expand_braces(text, namespace)
+
+    @no_var_expand
+    @magic_arguments()
+    @argument("words", nargs="*", metavar="COLL", help="collection (default: EmbMagics.collection)")
+    @argument("--split", choices=SPLIT_MODES, default="auto", help="how %%%%embed splits its body")
+    @argument("--model", help="embedding model (default: the collection's, else EmbMagics.model)")
+    @argument("--meta", action="append", metavar="K=V", help="metadata for every record")
+    @argument("--from", dest="from_var", metavar="VAR", help="list / Series / DataFrame variable")
+    @argument("--column", metavar="C", help="DataFrame column to embed (with --from)")
+    @argument("--files", metavar="GLOB", help="files to embed: .txt .md .py .ipynb, other text")
+    @argument("--chunk", type=positive_int, metavar="N", help="chunk files into N characters")
+    @argument("--overlap", type=non_negative_int, metavar="M", help="characters chunks share")
+    @argument("--cells", action="store_true", help="embed every cell run so far")
+    @line_cell_magic
+    def embed(self, line: str, cell: str | None = None) -> Result | None:
+        """Embed text into a collection (created on first use).
+
+        %%embed [COLL] embeds the cell body (auto split: paragraphs if it has blank lines,
+        else lines); %embed COLL --from VAR | --files GLOB | --cells embeds other sources.
+        Re-running with unchanged text adds and encodes nothing.
+        """
+        from embmagic.magics.embed import run_embed
+
+        def handler(args: argparse.Namespace, words: str, body: str | None) -> Result:
+            return run_embed(self.session, self.options(), args, body, self._shell)
+
+        return self._run(self.embed, line, cell, handler)
+
+    @no_var_expand
+    @magic_arguments()
+    @argument("words", nargs="*", metavar="QUERY", help="query text (no quotes needed)")
+    @argument("-c", "--collection", metavar="COLL", help="collection to search")
+    @argument("-k", type=positive_int, help="number of neighbours (default: EmbMagics.k)")
+    @argument("--id", type=int, help="search by a stored record's id instead of a text")
+    @argument("--where", action="append", metavar="K=V", help="keep records whose metadata match")
+    @argument("--mmr", action="store_true", help="diversify results (maximal marginal relevance)")
+    @line_magic
+    def neighbors(self, line: str) -> Result | None:
+        """Nearest records to a text, as a table: rank, score, text, id, metadata."""
+        from embmagic.magics.query import run_neighbors
+
+        def handler(args: argparse.Namespace, words: str, body: str | None) -> Result:
+            return run_neighbors(self.session, self.options(), args, words)
+
+        return self._run(self.neighbors, line, None, handler)
+
+    @no_var_expand
+    @magic_arguments()
+    @argument(
+        "words", nargs="*", metavar="EXPR", help="e.g. king - man + woman, or man:king::woman:?"
+    )
+    @argument("-k", type=positive_int, help="number of answers (default: EmbMagics.k)")
+    @argument("--method", choices=("add", "mul"), default="add", help="3CosAdd or 3CosMul")
+    @argument("--space", metavar="glove|COLL", help="word vectors or a collection")
+    @argument("--include-inputs", action="store_true", help="allow the input words as answers")
+    @argument("--eval", metavar="PATH", help="accuracy on a Google-format analogy file")
+    @line_magic
+    def analogy(self, line: str) -> Result | None:
+        """Word-vector arithmetic: the words that best complete an analogy."""
+        from embmagic.magics.query import run_analogy, run_analogy_eval
+
+        def handler(args: argparse.Namespace, words: str, body: str | None) -> Result:
+            if args.eval is not None:
+                return run_analogy_eval(self.session, self.options(), args, words)
+            return run_analogy(self.session, self.options(), args, words)
+
+        return self._run(self.analogy, line, None, handler)
+
+    @no_var_expand
+    @magic_arguments()
+    @argument("words", nargs="*", metavar="QUESTION", help="the question (%%%%rag: the cell body)")
+    @argument("-c", "--collection", metavar="COLL", help="collection to retrieve from")
+    @argument("-k", type=positive_int, help="sources to retrieve (default 4)")
+    @argument("--llm", metavar="NAME", help="generator (default: EmbMagics.generator)")
+    @argument("--show-prompt", action="store_true", help="also show the prompt sent")
+    @line_cell_magic
+    def rag(self, line: str, cell: str | None = None) -> Result | None:
+        """Answer a question from a collection and cite the numbered sources used."""
+        from embmagic.magics.rag import run_rag
+
+        def handler(args: argparse.Namespace, words: str, body: str | None) -> Result:
+            question = words if body is None else " ".join([words, body]).strip()
+            return run_rag(self.session, self.options(), args, question)
+
+        return self._run(self.rag, line, cell, handler)
+
+    @no_var_expand
+    @magic_arguments()
+    @argument(
+        "words",
+        nargs="*",
+        metavar="SUBCOMMAND",
+        help="list, info, drop, save, load, models, device",
+    )
+    @argument("--as", dest="as_name", metavar="NAME", help="name for %%%%emb load")
+    @line_magic
+    def emb(self, line: str) -> Result | None:
+        """Manage collections: list, info COLL, drop COLL, save COLL PATH, load PATH [--as NAME],
+        models, device."""
+        from embmagic.magics.manage import run_emb
+
+        def handler(args: argparse.Namespace, words: str, body: str | None) -> Result:
+            return run_emb(self.session, self.options(), args)
+
+        return self._run(self.emb, line, None, handler)
+
+
+def _help_text(magic: Any) -> str:
+    """The magic's docstring with its argparse usage, minus the reST `::` marker."""
+    return textwrap.dedent(str(magic.__doc__)).replace("::\n\n", "", 1).strip()
+
+
+_MAGIC_METHODS: tuple[Any, ...] = (
+    EmbMagics.embed,
+    EmbMagics.neighbors,
+    EmbMagics.analogy,
+    EmbMagics.rag,
+    EmbMagics.emb,
+)
+for _magic in _MAGIC_METHODS:
+    _magic.parser.allow_abbrev = False  # `--mo` must not silently mean `--model`
+    _magic.parser.prog = f"%{_magic.__name__}"  # messages start with the magic as typed

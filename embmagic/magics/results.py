@@ -1,0 +1,386 @@
+"""Result objects returned by the magics: kept by the user, rendered by Jupyter.
+
+Each gives deterministic `text/plain` (fixed rounding and ordering, so nbval can compare cells)
+and `text/html` in which every piece of document text is escaped with `html.escape`. Tables
+offer `.to_pandas()` (pandas is imported only then).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from embmagic.types import Hit
+
+DEFAULT_LIMIT = 20
+DEFAULT_WIDTH = 80
+
+
+@dataclass(frozen=True)
+class Table:
+    """Column names plus rows of cell strings, rendered as aligned text or an HTML table."""
+
+    columns: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    limit: int = DEFAULT_LIMIT
+
+    def plain(self) -> str:
+        """Columns padded to their widest cell; rows past `limit` summarised on one line."""
+        shown = [list(r) for r in self.rows[: self.limit]]
+        widths = [max([len(c), *(len(r[i]) for r in shown)]) for i, c in enumerate(self.columns)]
+        lines = [_pad(self.columns, widths), _pad(["-" * w for w in widths], widths)]
+        lines += [_pad(row, widths) for row in shown]
+        if len(self.rows) > self.limit:
+            lines.append(f"… {len(self.rows) - self.limit} more rows (see .to_pandas())")
+        return "\n".join(lines)
+
+    def html(self) -> str:
+        """An HTML table; every cell escaped."""
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+            for row in self.rows[: self.limit]
+        )
+        more = ""
+        if len(self.rows) > self.limit:
+            more = (
+                f"<p>… {len(self.rows) - self.limit} more rows (see <code>.to_pandas()</code>)</p>"
+            )
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
+
+
+def _pad(cells: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+
+def shorten(text: str, width: int = DEFAULT_WIDTH) -> str:
+    """One line of at most `width` characters: whitespace collapsed, an ellipsis if cut."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: max(width - 1, 0)] + "…"
+
+
+def score(value: float) -> str:
+    """Scores are shown with four decimals everywhere (deterministic for nbval)."""
+    return f"{value:.4f}"
+
+
+def format_metadata(metadata: Mapping[str, Any]) -> str:
+    """`{"b": 1, "a": "x"}` -> `"a=x, b=1"` (sorted keys, so output never depends on order)."""
+    return ", ".join(f"{key}={metadata[key]}" for key in sorted(metadata, key=str))
+
+
+class Result:
+    """Base class: subclasses provide `plain()` and `html_body()`."""
+
+    def plain(self) -> str:
+        raise NotImplementedError
+
+    def html_body(self) -> str:
+        return f"<pre>{html.escape(self.plain())}</pre>"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/plain": self.plain(), "text/html": self.html_body()}
+
+    def __repr__(self) -> str:
+        return self.plain()
+
+
+@dataclass(repr=False)
+class NeighborsResult(Result):
+    """The hits of `%neighbors`, best first."""
+
+    query: str
+    collection: str
+    hits: list[Hit]
+    limit: int = DEFAULT_LIMIT
+    width: int = DEFAULT_WIDTH
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __getitem__(self, index: int) -> Hit:
+        return self.hits[index]
+
+    def title(self) -> str:
+        noun = "neighbour" if len(self.hits) == 1 else "neighbours"
+        return f"{len(self.hits)} {noun} of {self.query!r} in {self.collection!r}"
+
+    def table(self, width: int | None = None) -> Table:
+        rows = [
+            [
+                str(rank),
+                score(h.score),
+                shorten(h.text, width or 10**9),
+                str(h.id),
+                format_metadata(h.metadata),
+            ]
+            for rank, h in enumerate(self.hits, start=1)
+        ]
+        return Table(["rank", "score", "text", "id", "metadata"], rows, self.limit)
+
+    def plain(self) -> str:
+        return f"{self.title()}\n{self.table(self.width).plain()}"
+
+    def html_body(self) -> str:
+        return f"<p>{html.escape(self.title())}</p>{self.table().html()}"
+
+    def to_pandas(self) -> Any:
+        """DataFrame with columns rank, score, text, id, metadata (a dict per row)."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "rank": list(range(1, len(self.hits) + 1)),
+                "score": [h.score for h in self.hits],
+                "text": [h.text for h in self.hits],
+                "id": [h.id for h in self.hits],
+                "metadata": [dict(h.metadata) for h in self.hits],
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file `%embed --files` did not embed, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(repr=False)
+class EmbedResult(Result):
+    """What `%%embed` / `%embed` did: the one summary line of DESIGN §2.
+
+    The time makes the line non-deterministic; nbval users sanitise `in [0-9.]+ s`.
+    """
+
+    collection: str
+    added: list[int]
+    existing: list[int]
+    model: str
+    device: str
+    seconds: float
+    total: int
+    encoded: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.collection}: {len(self.added)} added, {len(self.existing)} already present "
+            f"({self.total} records) · model {self.model} · device {self.device} "
+            f"· in {self.seconds:.2f} s"
+        )
+
+    def plain(self) -> str:
+        lines = [self.summary()]
+        if self.skipped:
+            lines.append(f"skipped {len(self.skipped)} file(s):")
+            lines += [f"  {s.path}: {s.reason}" for s in self.skipped]
+        return "\n".join(lines)
+
+
+@dataclass(repr=False)
+class AnalogyResult(Result):
+    """Ranked answers of `%analogy`."""
+
+    expression: str
+    answers: list[tuple[str, float]]
+    method: str
+    space: str
+    limit: int = DEFAULT_LIMIT
+
+    def __len__(self) -> int:
+        return len(self.answers)
+
+    def __getitem__(self, index: int) -> tuple[str, float]:
+        return self.answers[index]
+
+    @property
+    def best(self) -> str | None:
+        return self.answers[0][0] if self.answers else None
+
+    def title(self) -> str:
+        return f"{self.expression} ({self.method}, {self.space})"
+
+    def table(self) -> Table:
+        rows = [[str(i), word, score(s)] for i, (word, s) in enumerate(self.answers, start=1)]
+        return Table(["rank", "word", "score"], rows, self.limit)
+
+    def plain(self) -> str:
+        return f"{self.title()}\n{self.table().plain()}"
+
+    def html_body(self) -> str:
+        return f"<p>{html.escape(self.title())}</p>{self.table().html()}"
+
+    def to_pandas(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "rank": list(range(1, len(self.answers) + 1)),
+                "word": [w for w, _ in self.answers],
+                "score": [s for _, s in self.answers],
+            }
+        )
+
+
+@dataclass(frozen=True)
+class SectionScore:
+    """Accuracy of one `: section` of an analogy file."""
+
+    name: str
+    correct: int
+    total: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+
+@dataclass(repr=False)
+class AnalogyEvalResult(Result):
+    """Per-section and total accuracy of `%analogy --eval` (gensim's semantics)."""
+
+    path: str
+    sections: list[SectionScore]
+    correct: int
+    total: int
+    skipped: int
+    seconds: float = 0.0
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+    def table(self) -> Table:
+        rows = [[s.name, f"{s.accuracy:.4f}", str(s.correct), str(s.total)] for s in self.sections]
+        rows.append(["total", f"{self.accuracy:.4f}", str(self.correct), str(self.total)])
+        return Table(["section", "accuracy", "correct", "total"], rows, limit=10**9)
+
+    def footer(self) -> str:
+        return f"{self.skipped} questions skipped (words not in the vocabulary)"
+
+    def plain(self) -> str:
+        return f"{self.table().plain()}\n{self.footer()}"
+
+    def html_body(self) -> str:
+        return f"{self.table().html()}<p>{html.escape(self.footer())}</p>"
+
+    def to_pandas(self) -> Any:
+        import pandas as pd
+
+        rows = [(s.name, s.correct, s.total, s.accuracy) for s in self.sections]
+        rows.append(("total", self.correct, self.total, self.accuracy))
+        return pd.DataFrame(rows, columns=["section", "correct", "total", "accuracy"])
+
+
+@dataclass(repr=False)
+class RagResult(Result):
+    """An answer, who answered, the numbered sources and which of them it cites."""
+
+    question: str
+    answer: str
+    generator: str
+    sources: list[Hit]
+    cited: list[int]
+    prompt: str | None = None
+    width: int = DEFAULT_WIDTH
+    unknown_citations: list[int] = field(default_factory=list)
+    raw: Any = None  # core's RagAnswer, for users who want every detail
+
+    def __str__(self) -> str:
+        return self.answer
+
+    def source_table(self, width: int | None = None) -> Table:
+        rows = [
+            [
+                f"[{n}]",
+                "*" if n in self.cited else "",
+                score(h.score),
+                shorten(h.text, width or 10**9),
+                str(h.id),
+            ]
+            for n, h in enumerate(self.sources, start=1)
+        ]
+        return Table(["source", "cited", "score", "text", "id"], rows, limit=10**9)
+
+    def plain(self) -> str:
+        parts = []
+        if self.prompt is not None:
+            parts.append(f"Prompt:\n{self.prompt}\n")
+        parts.append(f"Answer ({self.generator}):\n{self.answer}\n")
+        if self.unknown_citations:
+            listed = ", ".join(f"[{n}]" for n in self.unknown_citations)
+            parts.append(f"Warning: cites {listed}, which match no source.\n")
+        parts.append(f"Sources:\n{self.source_table(self.width).plain()}")
+        return "\n".join(parts)
+
+    def html_body(self) -> str:
+        prompt = ""
+        if self.prompt is not None:
+            prompt = (
+                f"<details><summary>Prompt</summary><pre>{html.escape(self.prompt)}</pre></details>"
+            )
+        answer = html.escape(self.answer).replace("\n", "<br>")
+        return (
+            f"{prompt}<p><b>Answer ({html.escape(self.generator)}):</b></p><p>{answer}</p>"
+            f"<p><b>Sources</b></p>{self.source_table().html()}"
+        )
+
+    def to_pandas(self) -> Any:
+        """The sources: number, cited, score, text, id, metadata."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "source": list(range(1, len(self.sources) + 1)),
+                "cited": [n in self.cited for n in range(1, len(self.sources) + 1)],
+                "score": [h.score for h in self.sources],
+                "text": [h.text for h in self.sources],
+                "id": [h.id for h in self.sources],
+                "metadata": [dict(h.metadata) for h in self.sources],
+            }
+        )
+
+
+@dataclass(repr=False)
+class TableResult(Result):
+    """A titled table (`%emb list`, `%emb models`, `%emb info`)."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+    def table(self) -> Table:
+        return Table(self.columns, self.rows, limit=10**9)
+
+    def plain(self) -> str:
+        return f"{self.title}\n{self.table().plain()}" if self.rows else f"{self.title}\n(none)"
+
+    def html_body(self) -> str:
+        return f"<p>{html.escape(self.title)}</p>{self.table().html()}"
+
+    def to_pandas(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=self.columns)
+
+
+@dataclass(repr=False)
+class MessageResult(Result):
+    """One line saying what a management command did (`%emb drop/save/load/device`)."""
+
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def plain(self) -> str:
+        return self.message
+
+    def html_body(self) -> str:
+        return f"<p>{html.escape(self.message)}</p>"

@@ -1,0 +1,138 @@
+"""The small contract every index kind implements (one kind per module, txtai style).
+
+An index only holds vectors under int64 ids; texts, metadata, dedup and validation live in
+`Collection`. Ids passed in are already checked: `add` gets ids not present, `remove` ids present.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from embmagic.errors import InvalidArgumentError, StoreFormatError
+from embmagic.store._faiss import faiss
+from embmagic.store.topk import IdArray, Neighbours, top_k
+from embmagic.types import Vectors
+
+EXACT_SUBSET_MAX = 20_000
+"""A filter that leaves at most this many vectors is searched exactly over just those vectors:
+cheaper than steering a graph or inverted lists around a sparse selector, and exact."""
+
+
+class VectorIndex(ABC):
+    """Vectors by id, searchable by inner product; persisted as one FAISS index + JSON state."""
+
+    kind: ClassVar[str]
+    defaults: ClassVar[dict[str, Any]] = {}
+    exact_vectors: ClassVar[bool] = True
+    """False when `reconstruct` returns quantised approximations of what was added."""
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> dict[str, Any]:
+        """Defaults merged with `params`; unknown names are refused, listing the valid ones."""
+        unknown = sorted(set(params) - set(cls.defaults))
+        if unknown:
+            valid = ", ".join(sorted(cls.defaults)) or "none"
+            msg = f"unknown {cls.kind} index parameter(s) {', '.join(unknown)}; valid: {valid}"
+            raise InvalidArgumentError(msg)
+        merged = {**cls.defaults, **params}
+        for name, value in merged.items():
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or value <= 0):
+                msg = f"{cls.kind} parameter {name} must be a positive integer, got {value!r}"
+                raise InvalidArgumentError(msg)
+        return merged
+
+    @classmethod
+    def create(cls, dim: int, params: dict[str, Any]) -> VectorIndex:
+        """A new, empty index with these (unchecked) parameters."""
+        return cls(dim, cls.check_params(params))  # type: ignore[call-arg]
+
+    @property
+    @abstractmethod
+    def params(self) -> dict[str, Any]:
+        """The parameters to rebuild this index with (JSON-serialisable)."""
+
+    @property
+    @abstractmethod
+    def status(self) -> str:
+        """One line for a user: the kind and what it is doing now."""
+
+    @property
+    @abstractmethod
+    def ntotal(self) -> int:
+        """Live vectors."""
+
+    @abstractmethod
+    def add(self, ids: IdArray, vectors: Vectors) -> None:
+        """Store vectors under new ids."""
+
+    @abstractmethod
+    def remove(self, ids: IdArray) -> None:
+        """Forget present ids (other ids never move)."""
+
+    @abstractmethod
+    def reconstruct(self, ids: IdArray) -> Vectors:
+        """Stored vectors of present ids, in the given order."""
+
+    @abstractmethod
+    def live_ids(self) -> IdArray:
+        """Ids of every live vector (any order)."""
+
+    @abstractmethod
+    def search(self, queries: Vectors, k: int, allowed: IdArray | None = None) -> Neighbours:
+        """Per query, up to k (ids, scores) ordered by score desc then id asc; `allowed` filters."""
+
+    @abstractmethod
+    def faiss_index(self) -> Any:
+        """The FAISS index to serialise."""
+
+    def tombstones(self) -> list[int]:
+        """Internal rows deleted but still inside the FAISS index (persisted in the manifest)."""
+        return []
+
+    @classmethod
+    @abstractmethod
+    def restore(cls, dim: int, params: dict[str, Any], index: Any,
+                tombstones: list[int]) -> VectorIndex:
+        """Rebuild from a deserialised FAISS index; StoreFormatError when it is not ours."""
+
+    def exact_subset(self, queries: Vectors, k: int, allowed: IdArray) -> Neighbours:
+        """Exact search restricted to `allowed` ids, over their stored vectors."""
+        return top_k(queries, self.reconstruct(allowed), allowed, k)
+
+
+def expect_type(index: Any, cls: type[Any], what: str) -> Any:
+    """`index` as a `cls` (downcast if needed), else StoreFormatError.
+
+    A downcast wrapper does not own the C++ object: callers keep the owner alive.
+    """
+    down = index if isinstance(index, cls) else faiss.downcast_index(index)
+    if not isinstance(down, cls):
+        msg = f"index file holds a {type(down).__name__}, expected {cls.__name__} for {what}"
+        raise StoreFormatError(msg)
+    return down
+
+
+def id_map_view(index: Any) -> IdArray:
+    """Zero-copy view of an IndexIDMap2's row -> id table (invalid after the next add/remove)."""
+    n = int(index.ntotal)
+    if n == 0:
+        return np.empty(0, np.int64)
+    view: npt.NDArray[np.int64] = faiss.rev_swig_ptr(index.id_map.data(), n)
+    return view
+
+
+def flat_codes_view(flat: Any, dim: int) -> Vectors:
+    """Zero-copy (n, dim) float32 view of an IndexFlat's storage (invalid after add/remove)."""
+    n = int(flat.ntotal)
+    if n == 0:
+        return np.empty((0, dim), np.float32)
+    view: Vectors = faiss.rev_swig_ptr(flat.get_xb(), n * dim).reshape(n, dim)
+    return view

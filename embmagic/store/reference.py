@@ -1,0 +1,161 @@
+"""`ReferenceStore`: the truth every index kind is tested against.
+
+Brute force in plain NumPy: one dense matrix, a full `Q @ X.T`, and a stable sort by (score desc,
+id asc). It implements the whole `Collection` contract independently of FAISS and of
+collection.py (only input checks and filters are shared), so one contract suite can run on both.
+Its save format is deliberately simple (NumPy .npy + JSON, no pickle, not atomic).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embmagic.errors import ModelMismatchError, RecordNotFoundError, StoreFormatError
+from embmagic.store.collection import AddResult
+from embmagic.store.filters import check_where, matches
+from embmagic.store.topk import IdArray
+from embmagic.store.validate import (
+    as_id_array,
+    check_ids,
+    check_k,
+    check_metadata,
+    check_queries,
+    check_texts,
+    check_vectors,
+)
+from embmagic.types import Hit, Metadata, Record, Vectors
+
+
+class ReferenceStore:
+    """Same public API as Collection; `kind` is "reference"."""
+
+    kind = "reference"
+
+    def __init__(self, name: str, model_id: str, dim: int) -> None:
+        self.name, self.model_id, self.dim = name, model_id, dim
+        self._rows: dict[int, tuple[str, Metadata, Vectors]] = {}  # insertion-ordered
+        self._next_id = 0
+
+    @property
+    def index_status(self) -> str:
+        return f"reference (NumPy brute force, {len(self):,} vectors)"
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def add(self, texts: Sequence[str], vectors: Any, metadata: Any = None, ids: Any = None, *,
+            model_id: str | None = None) -> AddResult:
+        """Validate everything, then insert / skip identical texts / replace given ids."""
+        if model_id is not None and model_id != self.model_id:
+            msg = f"collection holds {self.model_id!r} vectors, not {model_id!r}"
+            raise ModelMismatchError(msg)
+        texts = check_texts(texts)
+        vecs = check_vectors(vectors, len(texts), self.dim)
+        metas = check_metadata(metadata, len(texts))
+        given = check_ids(ids, len(texts))
+        result = AddResult()
+        for row, text in enumerate(texts):
+            item = (text, metas[row], vecs[row].copy())
+            if given is None:
+                self._add_by_text(item, result)
+            else:
+                self._upsert(given[row], item, result)
+        return result
+
+    def _add_by_text(self, item: tuple[str, Metadata, Vectors], result: AddResult) -> None:
+        found = self.id_for_text(item[0])
+        if found is not None:
+            result.existing.append(found)
+            return
+        result.added.append(self._next_id)
+        self._rows[self._next_id] = item
+        self._next_id += 1
+
+    def _upsert(self, id_: int, item: tuple[str, Metadata, Vectors], result: AddResult) -> None:
+        old = self._rows.get(id_)
+        if old is None:
+            result.added.append(id_)
+        elif old[:2] == item[:2] and np.array_equal(old[2], item[2]):
+            result.existing.append(id_)
+            return
+        else:
+            result.updated.append(id_)
+        self._rows[id_] = item
+        self._next_id = max(self._next_id, id_ + 1)
+
+    def id_for_text(self, text: str) -> int | None:
+        """The first record (insertion order) with this text."""
+        return next((i for i, row in self._rows.items() if row[0] == text), None)
+
+    def get(self, id: int) -> Record:
+        if id not in self._rows:
+            raise RecordNotFoundError(f"no record with id {id!r}")
+        text, meta, _ = self._rows[id]
+        return Record(int(id), text, json.loads(json.dumps(meta)))
+
+    def vectors_for(self, ids: Any) -> Vectors:
+        wanted = as_id_array(ids).tolist()
+        if any(i not in self._rows for i in wanted):
+            raise RecordNotFoundError("no record with one of those ids")
+        return np.array([self._rows[i][2] for i in wanted], dtype=np.float32).reshape(-1, self.dim)
+
+    def delete(self, ids: Any) -> int:
+        doomed = set(as_id_array(ids).tolist()) & set(self._rows)
+        for i in doomed:
+            del self._rows[i]
+        return len(doomed)
+
+    def records(self) -> list[Record]:
+        return [self.get(i) for i in self._rows]
+
+    def ids(self) -> IdArray:
+        return np.array(list(self._rows), dtype=np.int64)
+
+    def search(self, vectors: Any, k: int, where: Any = None) -> list[list[Hit]]:
+        """Full matmul, then a stable sort: score descending, id ascending."""
+        k = check_k(k)
+        wanted = check_where(where)
+        queries = check_queries(vectors, self.dim)
+        keep = [i for i, row in self._rows.items() if wanted is None or matches(row[1], wanted)]
+        ids = np.array(keep, dtype=np.int64)
+        scores = queries @ self.vectors_for(ids).T
+        out = []
+        for row in scores:
+            order = np.lexsort((ids, -row))[:k]
+            out.append([self._hit(int(ids[p]), float(row[p])) for p in order])
+        return out
+
+    def _hit(self, id_: int, score: float) -> Hit:
+        rec = self.get(id_)
+        return Hit(id_, score, rec.text, rec.metadata)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        target = Path(path)
+        target.mkdir(parents=True, exist_ok=True)
+        np.save(target / "vectors.npy", self.vectors_for(self.ids()), allow_pickle=False)
+        state = {"format": "embmagic.reference", "name": self.name, "model_id": self.model_id,
+                 "dim": self.dim, "next_id": self._next_id, "ids": list(self._rows),
+                 "texts": [r[0] for r in self._rows.values()],
+                 "metadata": [r[1] for r in self._rows.values()]}
+        (target / "reference.json").write_text(json.dumps(state), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], name: str | None = None) -> ReferenceStore:
+        target = Path(path)
+        try:
+            state = json.loads((target / "reference.json").read_text(encoding="utf-8"))
+            vectors = np.load(target / "vectors.npy", allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise StoreFormatError(f"no reference store at {target}") from exc
+        store = cls(name or state["name"], state["model_id"], state["dim"])
+        for i, text, meta, vec in zip(state["ids"], state["texts"], state["metadata"], vectors,
+                                      strict=True):
+            store._rows[int(i)] = (text, meta, vec)
+        store._next_id = int(state["next_id"])
+        return store

@@ -1,0 +1,50 @@
+"""Shared dataclasses and protocols used across layers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+"""A C-contiguous float32 array of shape (n, d), rows L2-normalised."""
+
+Metadata = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Record:
+    """One stored item of a collection."""
+
+    id: int
+    text: str
+    metadata: Metadata = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: a record and its cosine similarity to the query."""
+
+    id: int
+    score: float
+    text: str
+    metadata: Metadata = field(default_factory=dict)
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What core/ needs from an engine: text in, normalised vectors out."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def device(self) -> str: ...
+
+    def embed(self, texts: Sequence[str]) -> Vectors: ...

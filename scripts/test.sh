@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs embmagic with its test extras into .venv and runs the whole suite:
+# ruff, mypy, pytest (unit + real-model tests + notebooks). Used by README and .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/pip install -q -c constraints.txt -e ".[test]"
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+echo "== ruff"; .venv/bin/ruff check embmagic tests bench
+echo "== mypy"; .venv/bin/mypy
+echo "== pytest"; .venv/bin/pytest "$@"
+echo "== notebooks (nbval)"
+.venv/bin/pytest --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg

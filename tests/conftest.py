@@ -1,0 +1,103 @@
+"""Shared fixtures: a real IPython shell with embmagic loaded and the fake encoder configured."""
+
+from __future__ import annotations
+
+import atexit
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
+
+FAKE_MODEL = "fake-64"
+
+# Tests never touch the network: an unknown model name must fail from the local cache at once.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def make_shell(**embmagics_config: Any) -> InteractiveShell:
+    """A fresh singleton shell (history in memory), embmagic loaded after its config is set."""
+    InteractiveShell.clear_instance()
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    config.EmbMagics.model = FAKE_MODEL
+    config.EmbMagics.show_progress = False
+    for key, value in embmagics_config.items():
+        setattr(config.EmbMagics, key, value)
+    shell = InteractiveShell.instance(config=config)
+    shell.extension_manager.load_extension("embmagic")
+    return shell
+
+
+def dispose(shell: InteractiveShell) -> None:
+    """Unload embmagic and drop the shell's exit hook.
+
+    IPython registers `atexit_operations` per shell, each ending in a full `gc.collect()`;
+    with a hundred test shells and large models in memory that added ~30 s to every exit.
+    """
+    shell.extension_manager.unload_extension("embmagic")
+    atexit.unregister(shell.atexit_operations)
+
+
+@pytest.fixture
+def ip() -> Iterator[InteractiveShell]:
+    """A real IPython shell with a fresh embmagic session, errors raised rather than shown."""
+    shell = make_shell()
+    yield shell
+    dispose(shell)
+    InteractiveShell.clear_instance()
+
+
+def magics_of(shell: InteractiveShell) -> Any:
+    """The EmbMagics instance registered on `shell`."""
+    return shell.magics_manager.registry["EmbMagics"]
+
+
+def snapshot(shell: InteractiveShell) -> dict[str, Any]:
+    """Everything observable about every collection, for before/after comparisons."""
+    out: dict[str, Any] = {}
+    for name, coll in magics_of(shell).session.collections.items():
+        records = coll.records()
+        ids = [r.id for r in records]
+        vectors = coll.vectors_for(ids).tobytes() if ids else b""
+        out[name] = (
+            coll.model_id,
+            coll.dim,
+            [(r.id, r.text, sorted(r.metadata.items(), key=str)) for r in records],
+            vectors,
+        )
+    return out
+
+
+Snapshot = Callable[[], dict[str, Any]]
+
+
+@pytest.fixture
+def magics(ip: InteractiveShell) -> Any:
+    """The EmbMagics instance of the `ip` fixture (its `.session` holds the collections)."""
+    return magics_of(ip)
+
+
+@pytest.fixture
+def snap(ip: InteractiveShell) -> Snapshot:
+    """`snap()` returns a deep snapshot of every collection of the `ip` fixture."""
+    return lambda: snapshot(ip)
+
+
+@pytest.fixture
+def shell_with() -> Iterator[Callable[..., InteractiveShell]]:
+    """Factory for a shell configured with other EmbMagics options (e.g. a real model)."""
+    made: list[InteractiveShell] = []
+
+    def factory(**config: Any) -> InteractiveShell:
+        shell = make_shell(**config)
+        made.append(shell)
+        return shell
+
+    yield factory
+    for shell in made:
+        dispose(shell)
+    InteractiveShell.clear_instance()

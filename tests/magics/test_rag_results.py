@@ -1,0 +1,80 @@
+"""%rag / %%rag with the extractive generator, and the result objects' rendering."""
+
+from __future__ import annotations
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+
+from embmagic.magics.results import NeighborsResult
+from embmagic.types import Hit
+
+FACTS = (
+    "The Eiffel Tower is 330 metres tall.\n\n"
+    "Bananas are rich in potassium.\n\n"
+    "The Eiffel Tower stands in Paris.\n"
+)
+
+
+@pytest.fixture
+def facts(ip: InteractiveShell) -> InteractiveShell:
+    ip.run_cell_magic("embed", "facts", FACTS)
+    return ip
+
+
+def test_rag_line_answers_with_numbered_cited_sources(facts: InteractiveShell) -> None:
+    result = facts.run_line_magic("rag", "How tall is the Eiffel Tower? -c facts -k 2")
+    assert result.question == "How tall is the Eiffel Tower?"
+    assert result.generator.startswith("extractive")
+    assert "330 metres" in result.answer
+    assert result.cited and all(1 <= n <= 2 for n in result.cited)
+    plain = result._repr_mimebundle_()["text/plain"]
+    assert "Answer (extractive" in plain and "[1]" in plain
+    assert list(result.to_pandas()["source"]) == [1, 2]
+
+
+def test_rag_cell_takes_the_question_from_the_body_and_captures(facts: InteractiveShell) -> None:
+    with capture_output():
+        facts.run_cell_magic("rag", "ans << -c facts --show-prompt", "How tall is the tower?")
+    result = facts.user_ns["ans"]
+    assert result.question == "How tall is the tower?"
+    assert result.prompt is not None and "How tall is the tower?" in result.prompt
+    assert "Prompt:" in result._repr_mimebundle_()["text/plain"]
+
+
+def test_apostrophes_in_free_text_do_not_swallow_options(facts: InteractiveShell) -> None:
+    result = facts.run_line_magic("rag", "What's the tower's height? -c facts")
+    assert result.question == "What's the tower's height?"
+
+
+def hits_with(text: str) -> NeighborsResult:
+    hit = Hit(id=7, score=0.123456, text=text, metadata={"b": 2, "a": "<x>"})
+    return NeighborsResult("q", "c", [hit])
+
+
+def test_html_escapes_document_text() -> None:
+    html = hits_with("<script>alert('x')</script> & co")._repr_mimebundle_()["text/html"]
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "&lt;x&gt;" in html
+
+
+def test_plain_text_is_deterministic_rounded_and_sorted() -> None:
+    plain = hits_with("some text")._repr_mimebundle_()["text/plain"]
+    assert plain == hits_with("some text")._repr_mimebundle_()["text/plain"]
+    assert plain.splitlines() == [
+        "1 neighbour of 'q' in 'c'",
+        "rank  score   text       id  metadata",
+        "----  ------  ---------  --  ----------",
+        "1     0.1235  some text  7   a=<x>, b=2",
+    ]
+
+
+def test_long_text_is_shortened_in_plain_and_limit_applies() -> None:
+    hits = [Hit(i, 1.0 - i / 10, "word " * 40) for i in range(5)]
+    result = NeighborsResult("q", "c", hits, limit=2, width=20)
+    lines = result._repr_mimebundle_()["text/plain"].splitlines()
+    assert len(lines) == 1 + 2 + 2 + 1
+    assert "…" in lines[3]
+    assert lines[-1] == "… 3 more rows (see .to_pandas())"
+    assert len(result.to_pandas()) == 5

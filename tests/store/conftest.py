@@ -1,0 +1,45 @@
+"""Fixtures for the store tests: every store kind behind one factory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import faiss
+import pytest
+from store_helpers import DIM, STORE_KINDS, Store, StoreFactory, make, texts, unit_vectors
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_faiss_thread() -> Iterator[None]:
+    """FAISS's OpenMP threads spin-wait; on a busy 2-core CI box that makes small trainings 10-50x
+    slower (measured). One thread keeps these tests fast and their timing stable."""
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    yield
+    faiss.omp_set_num_threads(before)
+
+
+@pytest.fixture(params=list(STORE_KINDS))
+def spec(request: pytest.FixtureRequest) -> str:
+    """Each store kind in turn."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def store_factory(spec: str) -> StoreFactory:
+    """Builds empty stores of the current kind."""
+    def factory(dim: int = DIM, **extra: Any) -> Store:
+        return make(spec, dim, **extra)
+    return factory
+
+
+@pytest.fixture
+def filled(store_factory: StoreFactory) -> Store:
+    """60 records ("doc 0".. "doc 59", ids 0..59) with metadata; trains ivfpq-trained."""
+    store = store_factory()
+    meta = [{"n": i, "parity": "even" if i % 2 == 0 else "odd", "tags": ["a", i]}
+            for i in range(60)]
+    store.add(texts(60), unit_vectors(60), meta)
+    return store
