@@ -79,5 +79,5 @@ def _onnx_installed() -> bool:
 
 def _require_onnx() -> None:
     if not _onnx_installed():
-        msg = "backend 'onnx' needs onnxruntime and onnx: pip install 'embmagic[onnx]'"
+        msg = "backend 'onnx' needs onnxruntime and onnx: pip install onnxruntime onnx"
         raise ModelNotFoundError(msg)

