@@ -108,15 +108,12 @@ def _texts_of(value: Any, name: str, column: str | None) -> list[str]:
 
 def files_batch(pattern: str, chunk: int | None, overlap: int, meta: Metadata) -> Batch:
     """Records from files matching `pattern`, chunked when `chunk` is given."""
-    from embmagic.core.text import chunk_text, read_documents
+    from embmagic.core.text import chunk_documents, read_documents
 
     docs, skipped = read_documents(pattern)
     batch = Batch(skipped=[Skipped(s.path, s.reason) for s in skipped])
-    for doc in docs:
-        pieces = chunk_text(doc.text, chunk, overlap) if chunk else [(0, doc.text)]
-        for number, (offset, piece) in enumerate(pieces):
-            extra = {"chunk": number, "offset": offset} if chunk else {}
-            batch.add(piece, {**doc.metadata, "path": doc.path, **extra, **meta})
+    for doc in chunk_documents(docs, chunk, overlap) if chunk else docs:
+        batch.add(doc.text, {**doc.metadata, "path": doc.path, **meta})
     if not batch.texts:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in batch.skipped[:3])
         raise InvalidArgumentError(f"nothing to embed from {pattern!r}: {reasons}")
