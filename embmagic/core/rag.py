@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from embmagic.core.generators import Generator, SourceGenerator
+from embmagic.core.generators import ChatGenerator, ChatMessage, Generator, SourceGenerator
 from embmagic.core.neighbors import neighbors
 from embmagic.errors import GenerationError, InvalidArgumentError
 from embmagic.types import Encoder, Hit, Metadata
@@ -69,6 +69,8 @@ class RagAnswer:
     unknown_citations: list[int]  # numbers cited that are not a source: flagged, not hidden
     prompt: str
     generator: GeneratorInfo
+    dropped: list[Source] = field(default_factory=list)  # retrieved, but over the context budget
+    generated: bool = True  # False for `--no-generate`: the prompt only
 
 
 def describe_origin(metadata: Metadata) -> str:
@@ -94,6 +96,12 @@ def retrieve(
 ) -> list[Source]:
     """The `k` records closest to `question`, numbered 1..k (empty collection: typed error)."""
     hits = neighbors(collection, encoder, question, k=k, where=where)
+    if not hits and where is None:
+        msg = (
+            f"collection {collection.name!r} is empty: add records first, "
+            f"e.g. %%embed {collection.name}"
+        )
+        raise InvalidArgumentError(msg)
     if not hits:
         msg = f"no records in collection {collection.name!r} match {where!r}"
         raise InvalidArgumentError(msg)
@@ -107,6 +115,41 @@ def build_prompt(question: str, sources: Sequence[Source]) -> str:
         f"{PROMPT_INSTRUCTIONS}\n\n<sources>\n{blocks}\n</sources>\n\n"
         f"Question: {question.strip()}\nAnswer:"
     )
+
+
+def build_messages(question: str, sources: Sequence[Source]) -> list[ChatMessage]:
+    """The same prompt as chat messages: the instructions as system, sources + question as user."""
+    return [
+        {"role": "system", "content": PROMPT_INSTRUCTIONS},
+        {"role": "user", "content": build_prompt(question, sources)[len(PROMPT_INSTRUCTIONS) + 2 :]},  # noqa: E501
+    ]
+
+
+def fit_sources(
+    question: str, sources: Sequence[Source], generator: ChatGenerator
+) -> tuple[list[Source], list[Source]]:
+    """The best-ranked sources whose prompt fits the generator's context, and those dropped.
+
+    The budget is the context size minus the tokens reserved for the answer; tokens are the
+    generator's own count (its tokenizer where it has one). A question that leaves no room even
+    without sources is an error: no answer could be generated.
+    """
+    budget = generator.context_tokens - generator.max_tokens
+    kept = list(sources)
+
+    def size(chosen: Sequence[Source]) -> int:
+        return generator.count_tokens(generator.render(build_messages(question, chosen)))
+
+    bare = size([])
+    if bare > budget:
+        msg = (
+            f"the question is too long for {generator.name} ({bare} tokens with the instructions; "
+            f"the context leaves {budget} for the prompt): shorten the question"
+        )
+        raise InvalidArgumentError(msg)
+    while kept and size(kept) > budget:
+        kept.pop()
+    return kept, list(sources[len(kept) :])
 
 
 def _source_block(source: Source) -> str:
@@ -129,31 +172,45 @@ def parse_citations(text: str) -> list[int]:
 def answer(
     question: str,
     sources: Sequence[Source],
-    generator: Generator | SourceGenerator,
+    generator: Generator | SourceGenerator | ChatGenerator,
     *,
     stream: bool = False,
     on_chunk: Callable[[str], None] | None = None,
+    generate: bool = True,
 ) -> RagAnswer:
     """Generate an answer from `sources` and resolve its citations.
 
-    A `SourceGenerator` (extractive) gets the sources; a `Generator` (LLM) gets the prompt.
-    `on_chunk` sees each text chunk as it arrives, so a caller can display a streamed answer.
+    A `SourceGenerator` (extractive) gets the sources; a `ChatGenerator` gets system + user
+    messages, after dropping the lowest-ranked sources that do not fit its context; any other
+    `Generator` gets the flat prompt. `on_chunk` sees each text chunk as it arrives, so a caller
+    can display a streamed answer. `generate=False` only builds the prompt.
     """
     if not question.strip():
         raise InvalidArgumentError("the question is empty: type a question to answer")
-    prompt = build_prompt(question, sources)
-    chunks = _chunks(question, sources, prompt, generator, stream)
+    kept, dropped = list(sources), list[Source]()
+    if isinstance(generator, ChatGenerator):
+        kept, dropped = fit_sources(question, sources, generator)
+        messages = build_messages(question, kept)
+        prompt = generator.render(messages)
+        chunks: Iterator[str] = iter(())
+        if generate:
+            chunks = generator.generate_chat(messages, stream=stream)
+    else:
+        prompt = build_prompt(question, kept)
+        chunks = _chunks(question, kept, prompt, generator, stream) if generate else iter(())
     text = "".join(_forward(chunks, on_chunk))
-    by_number = {s.number: s for s in sources}
+    by_number = {s.number: s for s in kept}
     cited_numbers = parse_citations(text)
     return RagAnswer(
         question=question,
         answer=text,
-        sources=list(sources),
+        sources=kept,
         cited=[by_number[n] for n in cited_numbers if n in by_number],
         unknown_citations=[n for n in cited_numbers if n not in by_number],
         prompt=prompt,
         generator=GeneratorInfo(generator.name, generator.model),
+        dropped=dropped,
+        generated=generate,
     )
 
 
@@ -161,16 +218,19 @@ def ask(
     collection: Collection,
     encoder: Encoder,
     question: str,
-    generator: Generator | SourceGenerator,
+    generator: Generator | SourceGenerator | ChatGenerator,
     *,
     k: int = 4,
     where: Metadata | None = None,
     stream: bool = False,
     on_chunk: Callable[[str], None] | None = None,
+    generate: bool = True,
 ) -> RagAnswer:
     """`retrieve` then `answer`: the whole of `%rag` in one call."""
     sources = retrieve(collection, encoder, question, k=k, where=where)
-    return answer(question, sources, generator, stream=stream, on_chunk=on_chunk)
+    return answer(
+        question, sources, generator, stream=stream, on_chunk=on_chunk, generate=generate
+    )
 
 
 def _chunks(

@@ -14,8 +14,9 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, magics_class
 from IPython.display import display
-from traitlets import Enum, Integer, Unicode, validate
+from traitlets import Enum, Float, Integer, TraitType, Unicode, observe, validate
 
+from embmagic.core.llm_config import Secret
 from embmagic.errors import EmbmagicError
 from embmagic.magics.decorators import (
     argument,
@@ -42,6 +43,22 @@ SPLIT_MODES = ("auto", "line", "paragraph", "sentence", "none")
 Handler = Callable[[argparse.Namespace, str, "str | None"], Result]
 
 
+class SecretTrait(TraitType[Secret | None, Secret | str | None]):
+    """A string option kept as a `Secret`, so `%config EmbMagics` shows `Secret('****')`."""
+
+    default_value = None
+    allow_none = True
+    info_text = "a secret string (never displayed)"
+
+    def validate(self, obj: Any, value: Any) -> Secret | None:
+        if value is None or isinstance(value, Secret):
+            return value
+        if isinstance(value, str):
+            return Secret(value) if value else None
+        self.error(obj, "<hidden>")  # never echo what was given
+        return None
+
+
 @magics_class
 class EmbMagics(Magics):
     """Embeddings in the notebook: %%embed, %embed, %neighbors, %analogy, %rag, %%rag, %emb."""
@@ -57,7 +74,23 @@ class EmbMagics(Magics):
     batch_size = Integer(32, help="Texts per encoding batch.").tag(config=True)
     display_limit = Integer(20, help="Most table rows shown in a cell's output.").tag(config=True)
     text_width = Integer(80, help="Characters of record text shown per table row.").tag(config=True)
-    generator = Unicode("extractive", help="RAG generator: extractive (more to come).").tag(
+    generator = Unicode(
+        "extractive",
+        help="RAG generator: auto (openai if configured, else local if installed, else "
+        "extractive), extractive, local or openai.",
+    ).tag(config=True)
+    openai_base_url = Unicode(
+        "", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1, else OPENAI_BASE_URL"
+    ).tag(config=True)
+    openai_model = Unicode(
+        "", help="Model name sent to the endpoint (else EMBMAGIC_OPENAI_MODEL)."
+    ).tag(config=True)
+    openai_api_key = SecretTrait(
+        help="API key (prefer OPENAI_API_KEY or a .env file: a key typed in a cell is saved "
+        "with the notebook). Never displayed."
+    ).tag(config=True)
+    openai_timeout = Float(60.0, help="Seconds to wait for the endpoint.").tag(config=True)
+    max_answer_tokens = Integer(128, help="Most tokens a generated RAG answer may have.").tag(
         config=True
     )
     show_progress = Enum(
@@ -70,7 +103,18 @@ class EmbMagics(Magics):
         self.session = Session()
         self.unloaded = False
 
-    @validate("k", "batch_size", "display_limit", "text_width")
+    @observe("openai_api_key")
+    def _forget_clear_key(self, change: Any = None) -> None:
+        """`%config` leaves the typed string in the shell's config: replace it by the Secret.
+
+        `%config` merges into the shell's config after setting the trait, so every magic call
+        scrubs again (through `options()`)."""
+        for config in (self.config, getattr(self.shell, "config", None)):
+            section = config.get("EmbMagics") if config is not None else None
+            if section is not None and isinstance(section.get("openai_api_key"), str):
+                section["openai_api_key"] = self.openai_api_key
+
+    @validate("k", "batch_size", "display_limit", "text_width", "max_answer_tokens")
     def _positive(self, proposal: Any) -> int:
         value = int(proposal["value"])
         if value < 1:
@@ -88,11 +132,14 @@ class EmbMagics(Magics):
     def options(self) -> Options:
         """The current option values, frozen for one magic call."""
         progress = None if self.show_progress == "auto" else bool(self.show_progress)
+        self._forget_clear_key()
         return Options(
             model=self.model, collection=self.collection, k=self.k, device=self.device,
             batch_size=self.batch_size, display_limit=self.display_limit,
             text_width=self.text_width, generator=self.generator, show_progress=progress,
-            analogy_space=self.analogy_space,
+            analogy_space=self.analogy_space, openai_base_url=self.openai_base_url,
+            openai_model=self.openai_model, openai_api_key=self.openai_api_key,
+            openai_timeout=self.openai_timeout, max_answer_tokens=self.max_answer_tokens,
         )  # fmt: skip
 
     def _run(self, magic: Any, line: str, cell: str | None, handler: Handler) -> Result | None:
@@ -195,7 +242,8 @@ class EmbMagics(Magics):
     @argument("-c", "--collection", metavar="COLL", help="collection to retrieve from")
     @argument("-k", type=positive_int, help="sources to retrieve (default 4)")
     @argument("--llm", metavar="NAME", help="generator (default: EmbMagics.generator)")
-    @argument("--show-prompt", action="store_true", help="also show the prompt sent")
+    @argument("--show-prompt", action="store_true", help="also show the exact prompt")
+    @argument("--no-generate", action="store_true", help="build and show the prompt, no answer")
     @line_cell_magic
     def rag(self, line: str, cell: str | None = None) -> Result | None:
         """Answer a question from a collection and cite the numbered sources used."""

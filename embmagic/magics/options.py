@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from embmagic.core.llm_config import Secret
+
 
 @dataclass(frozen=True)
 class Options:
@@ -19,3 +21,8 @@ class Options:
     generator: str = "extractive"
     show_progress: bool | None = None
     analogy_space: str = "glove-50"
+    openai_base_url: str = ""
+    openai_model: str = ""
+    openai_api_key: Secret | None = None
+    openai_timeout: float = 60.0
+    max_answer_tokens: int = 128

@@ -282,7 +282,12 @@ class AnalogyEvalResult(Result):
 
 @dataclass(repr=False)
 class RagResult(Result):
-    """An answer, who answered, the numbered sources and which of them it cites."""
+    """An answer, who answered (generator and model), the numbered sources and which it cites.
+
+    `sources` are the retrieved hits that went into the prompt (numbered from 1); `prompt` is
+    the exact prompt, shown only with `show_prompt`; `dropped` counts sources retrieved but left
+    out because the context was full. Citations that match no source are listed as warnings.
+    """
 
     question: str
     answer: str
@@ -293,45 +298,97 @@ class RagResult(Result):
     width: int = DEFAULT_WIDTH
     unknown_citations: list[int] = field(default_factory=list)
     raw: Any = None  # core's RagAnswer, for users who want every detail
+    collection: str = ""
+    origins: list[str] = field(default_factory=list)
+    show_prompt: bool = False
+    dropped: int = 0
+    generated: bool = True
 
     def __str__(self) -> str:
         return self.answer
 
+    def _origin(self, number: int) -> str:
+        return self.origins[number - 1] if number <= len(self.origins) else ""
+
     def source_table(self, width: int | None = None) -> Table:
+        """The cited sources, in citation order: number, score, collection, id, text, origin."""
         rows = [
             [
                 f"[{n}]",
-                "*" if n in self.cited else "",
-                score(h.score),
-                shorten(h.text, width or 10**9),
-                str(h.id),
+                score(self.sources[n - 1].score),
+                self.collection,
+                str(self.sources[n - 1].id),
+                shorten(self.sources[n - 1].text, width or 10**9),
+                self._origin(n),
             ]
-            for n, h in enumerate(self.sources, start=1)
+            for n in self.cited
+            if 1 <= n <= len(self.sources)
         ]
-        return Table(["source", "cited", "score", "text", "id"], rows, limit=10**9)
+        columns = ["source", "score", "collection", "id", "text", "origin"]
+        return Table(columns, rows, limit=10**9)
+
+    def notes(self) -> list[str]:
+        """One line each: unknown citations, uncited and dropped sources."""
+        lines = []
+        if self.unknown_citations:
+            listed = ", ".join(f"[{n}]" for n in self.unknown_citations)
+            lines.append(f"Warning: the answer cites {listed}, which match no source.")
+        uncited = [f"[{n}]" for n in range(1, len(self.sources) + 1) if n not in self.cited]
+        if uncited and self.generated:
+            lines.append(f"Retrieved but not cited: {', '.join(uncited)}.")
+        if self.dropped:
+            lines.append(
+                f"{self.dropped} lower-ranked source(s) left out: they did not fit the context."
+            )
+        return lines
+
+    def _answer_text(self) -> str:
+        return self.answer if self.generated else "(not generated: --no-generate)"
 
     def plain(self) -> str:
         parts = []
-        if self.prompt is not None:
+        if self.show_prompt or not self.generated:
             parts.append(f"Prompt:\n{self.prompt}\n")
-        parts.append(f"Answer ({self.generator}):\n{self.answer}\n")
-        if self.unknown_citations:
-            listed = ", ".join(f"[{n}]" for n in self.unknown_citations)
-            parts.append(f"Warning: cites {listed}, which match no source.\n")
-        parts.append(f"Sources:\n{self.source_table(self.width).plain()}")
-        return "\n".join(parts)
+        parts.append(f"Answer ({self.generator}):\n{self._answer_text()}\n")
+        parts.extend(line + "\n" for line in self.notes())
+        if self.generated:
+            cited = self.source_table(self.width).plain() if self.cited else "(none)"
+            parts.append(f"Cited sources:\n{cited}")
+        return "\n".join(parts).rstrip("\n")
+
+    def markdown(self) -> str:
+        """The answer as Markdown (raw HTML escaped), then the notes and cited sources."""
+        parts = []
+        if self.show_prompt or not self.generated:
+            parts.append(f"```text\n{self.prompt}\n```")
+        answer = html.escape(self._answer_text(), quote=False)
+        parts.append(f"**Answer ({html.escape(self.generator)}):**\n\n{answer}")
+        parts.extend(f"*{html.escape(line)}*" for line in self.notes())
+        if self.generated and self.cited:
+            table = self.source_table(self.width)
+            head = "| " + " | ".join(table.columns) + " |"
+            rule = "|" + "---|" * len(table.columns)
+            rows = ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
+            parts.append("\n".join(["**Cited sources**", "", head, rule, *rows]))
+        return "\n\n".join(parts)
 
     def html_body(self) -> str:
         prompt = ""
-        if self.prompt is not None:
+        if self.show_prompt or not self.generated:
             prompt = (
-                f"<details><summary>Prompt</summary><pre>{html.escape(self.prompt)}</pre></details>"
+                f"<details><summary>Prompt</summary><pre>{html.escape(self.prompt or '')}</pre>"
+                "</details>"
             )
-        answer = html.escape(self.answer).replace("\n", "<br>")
+        answer = html.escape(self._answer_text()).replace("\n", "<br>")
+        notes = "".join(f"<p><i>{html.escape(line)}</i></p>" for line in self.notes())
+        table = self.source_table().html() if self.cited and self.generated else ""
         return (
             f"{prompt}<p><b>Answer ({html.escape(self.generator)}):</b></p><p>{answer}</p>"
-            f"<p><b>Sources</b></p>{self.source_table().html()}"
+            f"{notes}<p><b>Cited sources</b></p>{table}"
         )
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {**super()._repr_mimebundle_(), "text/markdown": self.markdown()}
 
     def to_pandas(self) -> Any:
         """The sources: number, cited, score, text, id, metadata."""
@@ -347,6 +404,11 @@ class RagResult(Result):
                 "metadata": [dict(h.metadata) for h in self.sources],
             }
         )
+
+
+def _md_cell(text: str) -> str:
+    """A Markdown table cell: pipes and HTML escaped, one line."""
+    return html.escape(" ".join(text.split()), quote=False).replace("|", "\\|")
 
 
 @dataclass(repr=False)
