@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from embmagic.core.citations import Misattribution, check_citations
 from embmagic.core.generators import ChatGenerator, ChatMessage, Generator, SourceGenerator
 from embmagic.core.neighbors import neighbors
 from embmagic.errors import GenerationError, InvalidArgumentError
@@ -71,6 +72,7 @@ class RagAnswer:
     generator: GeneratorInfo
     dropped: list[Source] = field(default_factory=list)  # retrieved, but over the context budget
     generated: bool = True  # False for `--no-generate`: the prompt only
+    misattributed: list[Misattribution] = field(default_factory=list)  # see core/citations.py
 
 
 def describe_origin(metadata: Metadata) -> str:
@@ -177,8 +179,13 @@ def answer(
     stream: bool = False,
     on_chunk: Callable[[str], None] | None = None,
     generate: bool = True,
+    encoder: Encoder | None = None,
 ) -> RagAnswer:
     """Generate an answer from `sources` and resolve its citations.
+
+    With an `encoder`, each cited sentence is also checked against the sources it cites
+    (`core.citations`): citations that another source clearly beats are listed in
+    `misattributed`, so a wrong `[n]` is flagged rather than shown as support.
 
     A `SourceGenerator` (extractive) gets the sources; a `ChatGenerator` gets system + user
     messages, after dropping the lowest-ranked sources that do not fit its context; any other
@@ -211,6 +218,7 @@ def answer(
         generator=GeneratorInfo(generator.name, generator.model),
         dropped=dropped,
         generated=generate,
+        misattributed=check_citations(text, kept, encoder) if encoder and text else [],
     )
 
 
@@ -229,8 +237,9 @@ def ask(
     """`retrieve` then `answer`: the whole of `%rag` in one call."""
     sources = retrieve(collection, encoder, question, k=k, where=where)
     return answer(
-        question, sources, generator, stream=stream, on_chunk=on_chunk, generate=generate
-    )
+        question, sources, generator, stream=stream, on_chunk=on_chunk, generate=generate,
+        encoder=encoder,
+    )  # fmt: skip
 
 
 def _chunks(

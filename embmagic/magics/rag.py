@@ -110,4 +110,5 @@ def to_result(reply: RagAnswer, opts: Options, *, show_prompt: bool) -> RagResul
         show_prompt=show_prompt,
         dropped=len(reply.dropped),
         generated=reply.generated,
+        misattributed=[str(m) for m in reply.misattributed],
     )

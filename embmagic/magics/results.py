@@ -303,6 +303,7 @@ class RagResult(Result):
     show_prompt: bool = False
     dropped: int = 0
     generated: bool = True
+    misattributed: list[str] = field(default_factory=list)  # one line per doubtful citation
 
     def __str__(self) -> str:
         return self.answer
@@ -333,6 +334,7 @@ class RagResult(Result):
         if self.unknown_citations:
             listed = ", ".join(f"[{n}]" for n in self.unknown_citations)
             lines.append(f"Warning: the answer cites {listed}, which match no source.")
+        lines.extend(f"Warning: {line}." for line in self.misattributed)
         uncited = [f"[{n}]" for n in range(1, len(self.sources) + 1) if n not in self.cited]
         if uncited and self.generated:
             lines.append(f"Retrieved but not cited: {', '.join(uncited)}.")

