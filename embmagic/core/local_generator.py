@@ -178,7 +178,11 @@ FEW_SHOT: tuple[ChatMessage, ...] = (
 
 
 class LocalGenerator:
-    """SmolLM2 through llama.cpp: temperature 0 and a fixed seed, so answers repeat exactly."""
+    """SmolLM2 through llama.cpp at temperature 0 with a fixed seed.
+
+    Answers repeat within a process (tested); between kernels started differently (nbconvert vs
+    nbval) the wording has differed, so notebooks do not compare these outputs.
+    """
 
     name = "local"
 
