@@ -131,18 +131,25 @@ class NeighborsResult(Result):
         return f"<p>{html.escape(self.title())}</p>{self.table().html()}"
 
     def to_pandas(self) -> Any:
-        """DataFrame with columns rank, score, text, id, metadata (a dict per row)."""
+        """DataFrame: rank, score, text, id, then one column per metadata key (sorted).
+
+        A key that a hit lacks is missing (None/NaN) in its row; a key named like a fixed column
+        gets a `meta.` prefix so nothing is overwritten.
+        """
         import pandas as pd
 
-        return pd.DataFrame(
-            {
-                "rank": list(range(1, len(self.hits) + 1)),
-                "score": [h.score for h in self.hits],
-                "text": [h.text for h in self.hits],
-                "id": [h.id for h in self.hits],
-                "metadata": [dict(h.metadata) for h in self.hits],
-            }
-        )
+        fixed = ["rank", "score", "text", "id"]
+        keys = sorted({key for h in self.hits for key in h.metadata})
+        columns: dict[str, list[Any]] = {
+            "rank": list(range(1, len(self.hits) + 1)),
+            "score": [h.score for h in self.hits],
+            "text": [h.text for h in self.hits],
+            "id": [h.id for h in self.hits],
+        }
+        for key in keys:
+            name = f"meta.{key}" if key in fixed else key
+            columns[name] = [h.metadata.get(key) for h in self.hits]
+        return pd.DataFrame(columns)
 
 
 @dataclass(frozen=True)

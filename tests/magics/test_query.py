@@ -76,8 +76,18 @@ def test_mmr_returns_k_distinct_hits(animals: InteractiveShell) -> None:
 
 def test_neighbors_table_to_pandas(animals: InteractiveShell) -> None:
     frame = animals.run_line_magic("neighbors", "cat -c animals -k 2").to_pandas()
-    assert list(frame.columns) == ["rank", "score", "text", "id", "metadata"]
+    assert list(frame.columns) == ["rank", "score", "text", "id", "cell"]
     assert list(frame["rank"]) == [1, 2]
+
+
+def test_to_pandas_spreads_metadata_into_columns(ip: InteractiveShell) -> None:
+    ip.run_cell_magic("embed", "m --meta text=shadow --meta lang=en", "small cat")
+    ip.run_cell_magic("embed", "m", "small dog")
+    frame = ip.run_line_magic("neighbors", "small cat -c m -k 2").to_pandas()
+    assert list(frame.columns) == ["rank", "score", "text", "id", "cell", "lang", "meta.text"]
+    assert list(frame["text"]) == ["small cat", "small dog"]
+    assert frame["lang"][0] == "en" and frame["meta.text"][0] == "shadow"
+    assert frame["lang"].isna()[1] and frame["meta.text"].isna()[1]  # the dog has neither
 
 
 def test_analogy_in_a_collection_space(ip: InteractiveShell) -> None:
