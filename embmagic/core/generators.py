@@ -9,9 +9,9 @@ Two kinds fit `rag.answer`:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -69,6 +69,14 @@ class ChatGenerator(Protocol):
 def estimate_tokens(text: str) -> int:
     """About four characters per token: the estimate used where no tokenizer is at hand."""
     return (len(text) + 3) // 4
+
+
+def delta_texts(event: Mapping[str, Any]) -> Iterator[str]:
+    """The `choices[].delta.content` pieces of one streamed chat-completion event."""
+    for choice in event.get("choices", []):
+        content = (choice.get("delta") or {}).get("content")
+        if content:
+            yield str(content)
 
 
 def render_messages(messages: Sequence[ChatMessage]) -> str:

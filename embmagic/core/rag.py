@@ -112,18 +112,20 @@ def retrieve(
 
 def build_prompt(question: str, sources: Sequence[Source]) -> str:
     """The LLM prompt: instructions, sources as delimited `<source id="n">` data, question."""
+    return f"{PROMPT_INSTRUCTIONS}\n\n{user_prompt(question, sources)}"
+
+
+def user_prompt(question: str, sources: Sequence[Source]) -> str:
+    """The sources as delimited data blocks, then the question: the user's turn of the prompt."""
     blocks = "\n".join(_source_block(s) for s in sources)
-    return (
-        f"{PROMPT_INSTRUCTIONS}\n\n<sources>\n{blocks}\n</sources>\n\n"
-        f"Question: {question.strip()}\nAnswer:"
-    )
+    return f"<sources>\n{blocks}\n</sources>\n\nQuestion: {question.strip()}\nAnswer:"
 
 
 def build_messages(question: str, sources: Sequence[Source]) -> list[ChatMessage]:
     """The same prompt as chat messages: the instructions as system, sources + question as user."""
     return [
         {"role": "system", "content": PROMPT_INSTRUCTIONS},
-        {"role": "user", "content": build_prompt(question, sources)[len(PROMPT_INSTRUCTIONS) + 2 :]},  # noqa: E501
+        {"role": "user", "content": user_prompt(question, sources)},
     ]
 
 
