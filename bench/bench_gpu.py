@@ -72,6 +72,26 @@ def main() -> None:
     for label, secs, out in rows:
         cos = float(np.min(np.sum(out.astype(np.float32) * rows[0][2], axis=1)))
         print(f"{label:40} {len(texts) / secs:9.0f} {base / secs:8.2f}x {cos:8.5f}")
+    breakdown(engine, texts)
+
+
+def breakdown(engine: Any, texts: list[str]) -> None:
+    """The pipeline's two stages alone: tokenising, and the model on pre-tokenised batches."""
+    backend = engine.backend
+    ordered = sorted(texts, key=len, reverse=True)
+    size = engine.batch_size
+    groups = [ordered[i : i + size * backend.tokenize_group]
+              for i in range(0, len(ordered), size * backend.tokenize_group)]  # fmt: skip
+    secs, tokenized = seconds(lambda: [backend._tokenize_group(
+        [g[i : i + size] for i in range(0, len(g), size)]) for g in groups])  # fmt: skip
+    path = "Rust fast path" if backend.fast_tokenize else "model.preprocess"
+    print(f"\ntokenise only ({path}): {len(texts) / secs:9.0f} sent/s")
+    batches = [b for group in tokenized for b in group]
+    import torch
+
+    with torch.inference_mode():
+        secs, _ = seconds(lambda: [backend._collect(backend._run(b)) for b in batches])
+    print(f"model only, pre-tokenised, fp16:     {len(texts) / secs:9.0f} sent/s")
 
 
 if __name__ == "__main__":
