@@ -17,7 +17,7 @@ from IPython.display import display
 from traitlets import Enum, Float, Integer, TraitType, Unicode, observe, validate
 
 from embmagic.core.llm_config import Secret
-from embmagic.errors import EmbmagicError
+from embmagic.errors import EmbmagicError, InvalidArgumentError
 from embmagic.magics.decorators import (
     argument,
     line_cell_magic,
@@ -40,7 +40,8 @@ from embmagic.magics.results import Result
 from embmagic.session import Session
 
 SPLIT_MODES = ("auto", "line", "paragraph", "sentence", "none")
-Handler = Callable[[argparse.Namespace, str, "str | None"], Result]
+Handler = Callable[[argparse.Namespace, str, "str | None"], Any]
+"""Returns a Result, or a widget (`--widget`, `%emb map`)."""
 
 
 class SecretTrait(TraitType[Secret | None, Secret | str | None]):
@@ -142,7 +143,7 @@ class EmbMagics(Magics):
             openai_timeout=self.openai_timeout, max_answer_tokens=self.max_answer_tokens,
         )  # fmt: skip
 
-    def _run(self, magic: Any, line: str, cell: str | None, handler: Handler) -> Result | None:
+    def _run(self, magic: Any, line: str, cell: str | None, handler: Handler) -> Any:
         """Shared plumbing: `NAME <<`, --help, parsing, `{var}` expansion, one-line errors."""
         capture, line = split_capture(line) if cell is not None else (None, line)
         if wants_help(split_args(line)):
@@ -194,7 +195,8 @@ class EmbMagics(Magics):
         def handler(args: argparse.Namespace, words: str, body: str | None) -> Result:
             return run_embed(self.session, self.options(), args, body, self._shell)
 
-        return self._run(self.embed, line, cell, handler)
+        result: Result | None = self._run(self.embed, line, cell, handler)
+        return result
 
     @no_var_expand
     @magic_arguments()
@@ -204,13 +206,26 @@ class EmbMagics(Magics):
     @argument("--id", type=int, help="search by a stored record's id instead of a text")
     @argument("--where", action="append", metavar="K=V", help="keep records whose metadata match")
     @argument("--mmr", action="store_true", help="diversify results (maximal marginal relevance)")
+    @argument("--widget", action="store_true", help="open the neighbours explorer instead")
+    @argument("--show", metavar="MAP", help="also highlight the results on the map named MAP")
     @line_magic
-    def neighbors(self, line: str) -> Result | None:
+    def neighbors(self, line: str) -> Any:
         """Nearest records to a text, as a table: rank, score, text, id, metadata."""
         from embmagic.magics.query import run_neighbors
 
-        def handler(args: argparse.Namespace, words: str, body: str | None) -> Result:
-            return run_neighbors(self.session, self.options(), args, words)
+        def handler(args: argparse.Namespace, words: str, body: str | None) -> Any:
+            from embmagic.magics import widget_magics
+
+            if args.widget:
+                if args.show:
+                    raise InvalidArgumentError("use --widget or --show MAP, not both")
+                return widget_magics.open_explorer(self.session, self.options(), args, words)
+            if args.show:
+                widget_magics.map_named(self._shell.user_ns, args.show)  # fail before searching
+            result = run_neighbors(self.session, self.options(), args, words)
+            if args.show:
+                widget_magics.show_on_map(self._shell.user_ns, args.show, result)
+            return result
 
         return self._run(self.neighbors, line, None, handler)
 
@@ -224,15 +239,25 @@ class EmbMagics(Magics):
     @argument("--space", metavar="glove|COLL", help="word vectors or a collection")
     @argument("--include-inputs", action="store_true", help="allow the input words as answers")
     @argument("--eval", metavar="PATH", help="accuracy on a Google-format analogy file")
+    @argument("--show", metavar="MAP", help="also highlight the answers on the map named MAP")
     @line_magic
-    def analogy(self, line: str) -> Result | None:
+    def analogy(self, line: str) -> Any:
         """Word-vector arithmetic: the words that best complete an analogy."""
         from embmagic.magics.query import run_analogy, run_analogy_eval
 
         def handler(args: argparse.Namespace, words: str, body: str | None) -> Result:
+            from embmagic.magics import widget_magics
+
             if args.eval is not None:
+                if args.show:
+                    raise InvalidArgumentError("--show does not combine with --eval")
                 return run_analogy_eval(self.session, self.options(), args, words)
-            return run_analogy(self.session, self.options(), args, words)
+            if args.show:
+                widget_magics.map_named(self._shell.user_ns, args.show)
+            result = run_analogy(self.session, self.options(), args, words)
+            if args.show:
+                widget_magics.show_on_map(self._shell.user_ns, args.show, result)
+            return result
 
         return self._run(self.analogy, line, None, handler)
 
@@ -244,13 +269,18 @@ class EmbMagics(Magics):
     @argument("--llm", metavar="NAME", help="generator (default: EmbMagics.generator)")
     @argument("--show-prompt", action="store_true", help="also show the exact prompt")
     @argument("--no-generate", action="store_true", help="build and show the prompt, no answer")
+    @argument("--widget", action="store_true", help="open the RAG panel (asks QUESTION if given)")
     @line_cell_magic
-    def rag(self, line: str, cell: str | None = None) -> Result | None:
+    def rag(self, line: str, cell: str | None = None) -> Any:
         """Answer a question from a collection and cite the numbered sources used."""
         from embmagic.magics.rag import run_rag
 
-        def handler(args: argparse.Namespace, words: str, body: str | None) -> Result:
+        def handler(args: argparse.Namespace, words: str, body: str | None) -> Any:
             question = words if body is None else " ".join([words, body]).strip()
+            if args.widget:
+                from embmagic.magics.widget_magics import open_rag_panel
+
+                return open_rag_panel(self.session, self.options(), args, question)
             return run_rag(self.session, self.options(), args, question)
 
         return self._run(self.rag, line, cell, handler)
@@ -261,16 +291,18 @@ class EmbMagics(Magics):
         "words",
         nargs="*",
         metavar="SUBCOMMAND",
-        help="list, info, drop, save, load, models, device",
+        help="list, info, drop, save, load, models, device, map",
     )
     @argument("--as", dest="as_name", metavar="NAME", help="name for %%%%emb load")
+    @argument("--color-by", metavar="KEY", help="%%%%emb map: colour by this metadata key")
+    @argument("--method", choices=("pca", "umap"), default="pca", help="%%%%emb map: projection")
     @line_magic
-    def emb(self, line: str) -> Result | None:
+    def emb(self, line: str) -> Any:
         """Manage collections: list, info COLL, drop COLL, save COLL PATH, load PATH [--as NAME],
-        models, device."""
+        models, device; map COLL [COLL ...] [--color-by KEY] opens the embedding map."""
         from embmagic.magics.manage import run_emb
 
-        def handler(args: argparse.Namespace, words: str, body: str | None) -> Result:
+        def handler(args: argparse.Namespace, words: str, body: str | None) -> Any:
             return run_emb(self.session, self.options(), args)
 
         return self._run(self.emb, line, None, handler)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import Any
 
 from embmagic.errors import InvalidArgumentError
 from embmagic.magics.options import Options
@@ -21,13 +22,14 @@ SUBCOMMANDS: dict[str, str] = {
     "load": "PATH",
     "models": "",
     "device": "",
+    "map": "COLL ...",
 }
 """Each subcommand and the positional words it takes."""
 
-Handler = Callable[[Session, Options, list[str], argparse.Namespace], Result]
+Handler = Callable[[Session, Options, list[str], argparse.Namespace], Any]
 
 
-def run_emb(session: Session, opts: Options, args: argparse.Namespace) -> Result:
+def run_emb(session: Session, opts: Options, args: argparse.Namespace) -> Any:
     """Dispatch a `%emb` subcommand after checking it gets exactly the words it needs."""
     words: list[str] = list(args.words)
     if not words:
@@ -37,11 +39,14 @@ def run_emb(session: Session, opts: Options, args: argparse.Namespace) -> Result
         msg = f"unknown %emb subcommand {command!r}: use one of {', '.join(SUBCOMMANDS)}"
         raise InvalidArgumentError(msg)
     wanted = SUBCOMMANDS[command].split()
-    if len(rest) != len(wanted):
+    variadic = wanted[-1:] == ["..."]
+    if (len(rest) < 1) if variadic else (len(rest) != len(wanted)):
         usage = f"%emb {command} {SUBCOMMANDS[command]}".strip()
         raise InvalidArgumentError(f"usage: {usage}")
     if args.as_name is not None and command != "load":
         raise InvalidArgumentError("--as works only with %emb load PATH --as NAME")
+    if command != "map" and (args.color_by is not None or args.method != "pca"):
+        raise InvalidArgumentError("--color-by and --method work only with %emb map")
     return _HANDLERS[command](session, opts, rest, args)
 
 
@@ -112,12 +117,19 @@ def _device(session: Session, opts: Options, rest: list[str], args: argparse.Nam
     return MessageResult(message, {"device": chosen})
 
 
+def _map(session: Session, opts: Options, rest: list[str], args: argparse.Namespace) -> Any:
+    from embmagic.magics.widget_magics import open_map
+
+    return open_map(session, opts, rest, args)
+
+
 _HANDLERS: dict[str, Handler] = {
     "list": _list,
     "info": _info,
     "drop": _drop,
     "save": _save,
     "load": _load,
+    "map": _map,
     "models": _models,
     "device": _device,
 }

@@ -1,0 +1,72 @@
+// DOM helpers. Text goes in ONLY through textContent / createTextNode: records may hold
+// `<script>` or `<img onerror>` and must show as literal text (docs/widgets.md).
+
+export interface ElOptions {
+  testid?: string;
+  className?: string;
+  text?: string;
+  attrs?: Record<string, string>;
+}
+
+/** `document.createElement(tag)` with a data-testid, class, text (as textContent) and attributes. */
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  options: ElOptions = {},
+  children: Node[] = [],
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  if (options.testid) el.dataset.testid = options.testid;
+  if (options.className) el.className = options.className;
+  if (options.text !== undefined) el.textContent = options.text;
+  for (const [key, value] of Object.entries(options.attrs ?? {})) el.setAttribute(key, value);
+  for (const child of children) el.appendChild(child);
+  return el;
+}
+
+/** Replace the children of `el` with `nodes` (or with one text node for a string). */
+export function replaceChildren(el: Element, nodes: Node[] | string): void {
+  while (el.firstChild) el.removeChild(el.firstChild);
+  if (typeof nodes === "string") el.appendChild(document.createTextNode(nodes));
+  else for (const node of nodes) el.appendChild(node);
+}
+
+/** A `<style>` element; CSS is ours, never document text. */
+export function style(css: string): HTMLStyleElement {
+  const el = document.createElement("style");
+  el.textContent = css;
+  return el;
+}
+
+/** Truncate `text` to about `max` characters (an ellipsis marks the cut). */
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+}
+
+/** A score as the widgets show it: 3 decimals. */
+export function formatScore(score: unknown): string {
+  return typeof score === "number" && Number.isFinite(score) ? score.toFixed(3) : "";
+}
+
+/** A CSS colour we accept from Python (`#rgb` / `#rrggbb`), else a neutral grey. */
+export function safeColor(color: unknown): string {
+  return typeof color === "string" && /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i.test(color) ? color : "#888888";
+}
+
+/** The widget's error line: shows text (hidden when empty). */
+export class ErrorLine {
+  readonly el: HTMLDivElement;
+
+  constructor(testid: string) {
+    this.el = h("div", { testid, className: "embmagic-error", attrs: { role: "alert" } });
+    this.show("");
+  }
+
+  show(message: string): void {
+    this.el.textContent = message;
+    this.el.hidden = message === "";
+  }
+
+  get text(): string {
+    return this.el.textContent ?? "";
+  }
+}

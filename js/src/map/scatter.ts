@@ -1,0 +1,98 @@
+// The one place that touches WebGL: regl-scatterplot behind the small `Scatter` interface.
+import createScatterplot from "regl-scatterplot";
+import type { Scatter, ScatterData, ScatterEvents, ScatterOptions, SelectMode } from "./types";
+
+type Plot = ReturnType<typeof createScatterplot>;
+type InitialProperties = NonNullable<Parameters<typeof createScatterplot>[0]>;
+type Settable = Parameters<Plot["set"]>[0];
+
+const DEFAULT_COLOR = "#3b73b9";
+
+export function createReglScatter({ canvas, width, height, background }: ScatterOptions): Scatter {
+  const initial = {
+    canvas,
+    width,
+    height,
+    backgroundColor: background,
+    pointColor: DEFAULT_COLOR,
+    pointColorActive: "#ff6d00",
+    pointSizeSelected: 2,
+    pointOutlineWidth: 2,
+    lassoColor: "#ff6d00",
+    lassoType: "freeform",
+    // build the spatial index on the main thread: no blob: Worker (CSP-restricted front ends)
+    spatialIndexUseWorker: false,
+  };
+  const plot: Plot = createScatterplot(initial as unknown as Partial<InitialProperties>);
+  const subscriptions: { event: string; handler: unknown }[] = [];
+  let hasCategories = false;
+
+  const sub = (event: Parameters<Plot["subscribe"]>[0], handler: (payload: never) => void) => {
+    subscriptions.push(plot.subscribe(event, handler as never));
+  };
+
+  return {
+    async draw(data: ScatterData, samePositions: boolean): Promise<void> {
+      const points = {
+        x: data.x,
+        y: data.y,
+        valueA: data.category ?? new Uint8Array(data.x.length),
+      };
+      const spatialIndex = samePositions && plot.get("isPointsDrawn") ? plot.get("spatialIndex") : undefined;
+      hasCategories = data.category !== null;
+      await plot.draw(points, {
+        zDataType: "categorical",
+        preventFilterReset: samePositions,
+        ...(spatialIndex ? { spatialIndex } : {}),
+      });
+    },
+    style(style) {
+      const props: Record<string, unknown> = {};
+      if (style.colors) {
+        const colors = style.colors.length > 0 ? style.colors : [DEFAULT_COLOR];
+        props.pointColor = colors;
+        props.colorBy = hasCategories || colors.length > 1 ? "valueA" : null;
+      }
+      if (style.pointSize !== undefined) props.pointSize = style.pointSize;
+      if (style.opacity !== undefined) props.opacity = style.opacity;
+      void plot.set(props as Partial<Settable>);
+    },
+    setMode(mode: SelectMode) {
+      void plot.set({ lassoType: mode === "box" ? "rectangle" : "freeform" } as unknown as Partial<Settable>);
+    },
+    resize(w: number, h: number) {
+      void plot.set({ width: w, height: h });
+    },
+    view() {
+      return plot.get("cameraView");
+    },
+    on<E extends keyof ScatterEvents>(event: E, handler: ScatterEvents[E]) {
+      const call = handler as (...args: unknown[]) => void;
+      switch (event) {
+        case "pointOver":
+          sub("pointOver", (row: number) => call(row));
+          break;
+        case "pointOut":
+          sub("pointOut", () => call());
+          break;
+        case "select":
+          sub("select", (payload: { points: number[] }) => call(payload.points));
+          break;
+        case "deselect":
+          sub("deselect", () => call());
+          break;
+        case "view":
+          sub("view", () => call());
+          break;
+        case "draw":
+          sub("draw", () => call());
+          break;
+      }
+    },
+    destroy() {
+      for (const s of subscriptions) plot.unsubscribe(s as never);
+      subscriptions.length = 0;
+      plot.destroy();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// Map traits (docs/widgets.md) and the scatterplot interface the widget draws through.
+import type { WireArray } from "../types";
+
+export interface LegendItem {
+  label: string;
+  color: string;
+}
+
+export interface MapHit {
+  row: number;
+  score: number;
+  text: string;
+  collection?: string;
+  id?: unknown;
+}
+
+export interface MapTraits {
+  points: WireArray | Record<string, never>;
+  category: WireArray | Record<string, never>;
+  legend: LegendItem[];
+  color_by: string;
+  highlight: WireArray | Record<string, never>;
+  query_point: number[];
+  query_label: string;
+  status: string;
+  error: string;
+  created_at: number;
+  height: number;
+}
+
+export type SelectMode = "lasso" | "box";
+
+export interface ScatterData {
+  x: Float32Array;
+  y: Float32Array;
+  /** legend index per point, or null for one colour */
+  category: Uint8Array | Uint16Array | null;
+}
+
+export interface ScatterStyle {
+  colors: string[];
+  pointSize: number;
+  opacity: number;
+}
+
+export interface ScatterEvents {
+  pointOver: (row: number) => void;
+  pointOut: () => void;
+  select: (rows: ArrayLike<number>) => void;
+  deselect: () => void;
+  /** the camera moved (pan/zoom) */
+  view: () => void;
+  /** a frame with points was rendered */
+  draw: () => void;
+}
+
+/** What the map needs from a scatterplot; `scatter.ts` implements it with regl-scatterplot. */
+export interface Scatter {
+  /** draw new data; `samePositions`: only categories changed (reuse the spatial index) */
+  draw(data: ScatterData, samePositions: boolean): Promise<void>;
+  style(style: Partial<ScatterStyle>): void;
+  setMode(mode: SelectMode): void;
+  resize(width: number, height: number): void;
+  /** the camera's 4×4 view matrix (column-major) */
+  view(): ArrayLike<number>;
+  on<E extends keyof ScatterEvents>(event: E, handler: ScatterEvents[E]): void;
+  destroy(): void;
+}
+
+export interface ScatterOptions {
+  canvas: HTMLCanvasElement;
+  width: number;
+  height: number;
+  background: string;
+}
+
+export type CreateScatter = (options: ScatterOptions) => Scatter;

@@ -1,0 +1,182 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import explorer, { DEBOUNCE_MS, type ExplorerTraits } from "../src/explorer";
+import { allByTestId, byTestId, flush, MockModel, mockInvoke } from "./helpers";
+
+function traits(): ExplorerTraits {
+  return { collections: ["docs", "faq"], collection: "docs", k: 5, query: "", results: [], status: "", error: "" };
+}
+
+function type(input: HTMLInputElement, value: string) {
+  input.value = value;
+  input.dispatchEvent(new Event("input"));
+}
+
+function enter(input: HTMLElement) {
+  input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+}
+
+describe("explorer", () => {
+  let el: HTMLElement;
+  beforeEach(() => {
+    el = document.createElement("div");
+    document.body.appendChild(el);
+  });
+  afterEach(() => {
+    el.remove();
+    vi.useRealTimers();
+  });
+
+  it("renders controls from the traits", () => {
+    const model = new MockModel(traits());
+    const { invoke } = mockInvoke(() => ({ ok: true, hits: [] }));
+    explorer.render({ model, el, experimental: { invoke } });
+    const picker = byTestId(el, "explorer-collection") as HTMLSelectElement;
+    expect([...picker.options].map((o) => o.value)).toEqual(["docs", "faq"]);
+    expect(picker.value).toBe("docs");
+    const k = byTestId(el, "explorer-k") as HTMLInputElement;
+    expect(k.type).toBe("range");
+    expect(k.min).toBe("1");
+    expect(k.max).toBe("50");
+    expect(k.value).toBe("5");
+    expect(byTestId(el, "explorer-k-value").textContent).toBe("5");
+    expect(byTestId(el, "explorer-error").hidden).toBe(true);
+  });
+
+  it("renders results (rank, score to 3 decimals, text) from the results trait", () => {
+    const model = new MockModel(traits());
+    const { invoke } = mockInvoke(() => ({ ok: true }));
+    explorer.render({ model, el, experimental: { invoke } });
+    model.update({
+      results: [
+        { rank: 1, score: 0.912345, text: "<img src=x onerror=alert(1)>", id: "a" },
+        { rank: 2, score: 0.5, text: "<script>alert(1)</script>", id: "b" },
+      ],
+      status: "2 hits in docs",
+    });
+    const rows = allByTestId(el, "explorer-row");
+    expect(rows.map((r) => [...r.children].map((c) => c.textContent))).toEqual([
+      ["1", "0.912", "<img src=x onerror=alert(1)>"],
+      ["2", "0.500", "<script>alert(1)</script>"],
+    ]);
+    expect(el.querySelector("img")).toBeNull();
+    expect(el.querySelector("script")).toBeNull();
+    expect(byTestId(el, "explorer-status").textContent).toBe("2 hits in docs");
+  });
+
+  it("searches as you type (debounced) with text, k and collection", async () => {
+    vi.useFakeTimers();
+    const model = new MockModel(traits());
+    const { invoke, calls } = mockInvoke(() => ({ ok: true, hits: [] }));
+    explorer.render({ model, el, experimental: { invoke } });
+    const query = byTestId(el, "explorer-query") as HTMLInputElement;
+    type(query, "so");
+    type(query, "solar");
+    expect(calls).toHaveLength(0);
+    vi.advanceTimersByTime(DEBOUNCE_MS - 1);
+    expect(calls).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    expect(calls).toHaveLength(1);
+    expect(calls[0].name).toBe("search");
+    expect(calls[0].msg).toEqual({ text: "solar", k: 5, collection: "docs" });
+    expect(calls[0].options?.signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it("searches at once on Enter and ignores blank queries", async () => {
+    const model = new MockModel(traits());
+    const { invoke, calls } = mockInvoke(() => ({ ok: true, hits: [] }));
+    explorer.render({ model, el, experimental: { invoke } });
+    const query = byTestId(el, "explorer-query") as HTMLInputElement;
+    query.value = "   ";
+    enter(query);
+    query.value = "wind";
+    enter(query);
+    await flush();
+    expect(calls.map((c) => c.msg)).toEqual([{ text: "wind", k: 5, collection: "docs" }]);
+  });
+
+  it("k slider and collection picker update the model", async () => {
+    const model = new MockModel(traits());
+    const { invoke } = mockInvoke(() => ({ ok: true }));
+    explorer.render({ model, el, experimental: { invoke } });
+    const k = byTestId(el, "explorer-k") as HTMLInputElement;
+    k.value = "12";
+    k.dispatchEvent(new Event("input"));
+    expect(byTestId(el, "explorer-k-value").textContent).toBe("12");
+    k.dispatchEvent(new Event("change"));
+    expect(model.get("k")).toBe(12);
+    const picker = byTestId(el, "explorer-collection") as HTMLSelectElement;
+    picker.value = "faq";
+    picker.dispatchEvent(new Event("change"));
+    expect(model.get("collection")).toBe("faq");
+    expect(model.saved).toBe(2);
+  });
+
+  it("shows ok:false errors in the error line as text", async () => {
+    const model = new MockModel(traits());
+    const { invoke } = mockInvoke(() => ({ ok: false, error: "no collection <b>x</b>: run %emb add" }));
+    explorer.render({ model, el, experimental: { invoke } });
+    const query = byTestId(el, "explorer-query") as HTMLInputElement;
+    query.value = "x";
+    enter(query);
+    await flush();
+    const error = byTestId(el, "explorer-error");
+    expect(error.hidden).toBe(false);
+    expect(error.textContent).toBe("no collection <b>x</b>: run %emb add");
+    expect(error.querySelector("b")).toBeNull();
+  });
+
+  it("shows rejections (e.g. a timeout) in the error line", async () => {
+    const model = new MockModel(traits());
+    const { invoke } = mockInvoke(() => {
+      throw new DOMException("signal timed out", "TimeoutError");
+    });
+    explorer.render({ model, el, experimental: { invoke } });
+    const query = byTestId(el, "explorer-query") as HTMLInputElement;
+    query.value = "x";
+    enter(query);
+    await flush();
+    expect(byTestId(el, "explorer-error").textContent).toMatch(/search: no reply from Python within 120 s/);
+  });
+
+  it("shows other rejections with their message", async () => {
+    const model = new MockModel(traits());
+    const { invoke } = mockInvoke(() => Promise.reject(new Error("comm closed")));
+    explorer.render({ model, el, experimental: { invoke } });
+    const query = byTestId(el, "explorer-query") as HTMLInputElement;
+    query.value = "x";
+    enter(query);
+    await flush();
+    expect(byTestId(el, "explorer-error").textContent).toBe("search: comm closed");
+  });
+
+  it("ignores out-of-order replies", async () => {
+    const model = new MockModel(traits());
+    const resolvers: ((reply: unknown) => void)[] = [];
+    const { invoke } = mockInvoke(() => new Promise((resolve) => resolvers.push(resolve)));
+    explorer.render({ model, el, experimental: { invoke } });
+    const query = byTestId(el, "explorer-query") as HTMLInputElement;
+    query.value = "first";
+    enter(query);
+    query.value = "second";
+    enter(query);
+    await flush();
+    resolvers[1]({ ok: true, hits: [] });
+    await flush();
+    resolvers[0]({ ok: false, error: "stale failure" });
+    await flush();
+    expect(byTestId(el, "explorer-error").hidden).toBe(true);
+  });
+
+  it("shows the Python error trait and cleans up its listeners", () => {
+    const model = new MockModel(traits());
+    const { invoke } = mockInvoke(() => ({ ok: true }));
+    const cleanup = explorer.render({ model, el, experimental: { invoke } });
+    model.update({ error: "k must be between 1 and 50" });
+    expect(byTestId(el, "explorer-error").textContent).toBe("k must be between 1 and 50");
+    model.update({ error: "" });
+    expect(byTestId(el, "explorer-error").hidden).toBe(true);
+    cleanup();
+    expect(model.listenerCount()).toBe(0);
+    expect(el.children.length).toBe(0);
+  });
+});

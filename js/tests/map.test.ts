@@ -1,0 +1,410 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { decode } from "../src/buffers";
+import { renderHits } from "../src/map/hits";
+import { HoverCache, type HoverInfo } from "../src/map/hover";
+import { legendColors, renderLegend } from "../src/map/legend";
+import type { MapTraits, Scatter, ScatterData, ScatterEvents, ScatterStyle, SelectMode } from "../src/map/types";
+import { toScreen } from "../src/map/view";
+import { renderMap } from "../src/map/widget";
+import { allByTestId, byTestId, flush, MockModel, mockInvoke } from "./helpers";
+
+const HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script>';
+const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+
+function wire(array: Float32Array | Uint8Array | Int32Array, dtype: string, shape: number[]) {
+  return { view: new DataView(array.buffer, array.byteOffset, array.byteLength), dtype, shape };
+}
+
+describe("legend", () => {
+  it("renders one item per entry: swatch colour and label text", () => {
+    const el = document.createElement("div");
+    renderLegend(el, [
+      { label: "docs", color: "#ff0000" },
+      { label: HOSTILE, color: "red; background: url(x)" },
+    ]);
+    const items = allByTestId(el, "map-legend-item");
+    expect(items).toHaveLength(2);
+    expect(items[0].textContent).toBe("docs");
+    expect((items[0].querySelector(".swatch") as HTMLElement).style.backgroundColor).toBe("rgb(255, 0, 0)");
+    expect(items[1].textContent).toBe(HOSTILE);
+    expect((items[1].querySelector(".swatch") as HTMLElement).style.backgroundColor).toBe("rgb(136, 136, 136)");
+    expect(el.querySelector("img")).toBeNull();
+    renderLegend(el, []);
+    expect(el.children).toHaveLength(0);
+  });
+
+  it("gives the colour table for the scatterplot", () => {
+    expect(legendColors([{ label: "a", color: "#123456" }, { label: "b", color: "nope" }])).toEqual(["#123456", "#888888"]);
+    expect(legendColors(undefined)).toEqual([]);
+  });
+});
+
+describe("hits", () => {
+  it("renders score and text, as text", () => {
+    const el = document.createElement("ol");
+    renderHits(el, [
+      { row: 4, score: 0.98765, text: HOSTILE, collection: "docs", id: "d1" },
+      { row: 9, score: 0.5, text: "plain" },
+    ]);
+    const items = allByTestId(el, "map-hit");
+    expect(items.map((i) => i.dataset.row)).toEqual(["4", "9"]);
+    expect(items[0].querySelector(".score")?.textContent).toBe("0.988");
+    expect(items[0].querySelector(".text")?.textContent).toBe(HOSTILE);
+    expect(items[0].title).toBe("docs/d1");
+    expect(el.querySelector("img, script")).toBeNull();
+  });
+});
+
+describe("hover cache", () => {
+  function setup(fetch: (row: number) => Promise<HoverInfo>) {
+    const shown: HoverInfo[] = [];
+    const errors: string[] = [];
+    const events: string[] = [];
+    const cache = new HoverCache(
+      {
+        fetch: vi.fn(fetch),
+        show: (info) => {
+          shown.push(info);
+          events.push(`show ${info.row}`);
+        },
+        pending: (row) => events.push(`pending ${row}`),
+        hide: () => events.push("hide"),
+        error: (message) => errors.push(message),
+      },
+      2,
+    );
+    return { cache, shown, errors, events };
+  }
+
+  it("fetches once per row and serves the cache afterwards", async () => {
+    const fetch = vi.fn(async (row: number) => ({ row, text: `text ${row}` }));
+    const { cache, shown } = setup(fetch);
+    await cache.over(1);
+    cache.out();
+    await cache.over(1);
+    expect(shown.map((s) => s.text)).toEqual(["text 1", "text 1"]);
+    expect(cache.size).toBe(1);
+  });
+
+  it("ignores a reply for a row no longer hovered (but caches it)", async () => {
+    const resolvers = new Map<number, (info: HoverInfo) => void>();
+    const { cache, shown, events } = setup((row) => new Promise((resolve) => resolvers.set(row, resolve)));
+    const first = cache.over(1);
+    const second = cache.over(2);
+    resolvers.get(2)?.({ row: 2, text: "two" });
+    await second;
+    resolvers.get(1)?.({ row: 1, text: "one" }); // stale: arrives after row 2
+    await first;
+    expect(shown.map((s) => s.text)).toEqual(["two"]);
+    expect(events).toEqual(["pending 1", "pending 2", "show 2"]);
+    await cache.over(1);
+    expect(shown.map((s) => s.text)).toEqual(["two", "one"]); // from the cache
+  });
+
+  it("ignores a reply after the pointer left", async () => {
+    let resolve: (info: HoverInfo) => void = () => {};
+    const { cache, shown } = setup(() => new Promise((r) => (resolve = r)));
+    const pending = cache.over(3);
+    cache.out();
+    resolve({ row: 3, text: "three" });
+    await pending;
+    expect(shown).toEqual([]);
+  });
+
+  it("reports failures and does not cache them", async () => {
+    let fail = true;
+    const { cache, shown, errors } = setup(async (row) => {
+      if (fail) throw new Error("hover: no reply from Python within 10 s");
+      return { row, text: "ok" };
+    });
+    await cache.over(5);
+    expect(errors).toEqual(["hover: no reply from Python within 10 s"]);
+    fail = false;
+    await cache.over(5);
+    expect(shown.map((s) => s.text)).toEqual(["ok"]);
+  });
+
+  it("keeps at most `limit` rows and forgets everything on clear", async () => {
+    const fetch = vi.fn(async (row: number) => ({ row, text: String(row) }));
+    const { cache } = setup(fetch);
+    for (const row of [1, 2, 3]) await cache.over(row);
+    expect(cache.size).toBe(2);
+    cache.clear();
+    expect(cache.size).toBe(0);
+  });
+});
+
+describe("toScreen", () => {
+  it("maps [-1, 1] onto the canvas like regl-scatterplot (square data in the middle)", () => {
+    expect(toScreen(IDENTITY, 200, 100, 0, 0)).toEqual([100, 50]);
+    expect(toScreen(IDENTITY, 200, 100, 1, 1)).toEqual([150, 0]);
+    expect(toScreen(IDENTITY, 100, 100, -1, -1)).toEqual([0, 100]);
+  });
+
+  it("follows pan and zoom", () => {
+    const zoomed = [...IDENTITY];
+    zoomed[0] = 2;
+    zoomed[5] = 2;
+    zoomed[12] = 0.5; // pan right by a quarter of the width
+    expect(toScreen(zoomed, 100, 100, 0.25, 0)).toEqual([100, 50]);
+  });
+});
+
+class FakeScatter implements Scatter {
+  readonly handlers: { [E in keyof ScatterEvents]?: ScatterEvents[E][] } = {};
+  readonly draws: { data: ScatterData; same: boolean }[] = [];
+  styles: Partial<ScatterStyle>[] = [];
+  mode: SelectMode = "lasso";
+  destroyed = false;
+  size: [number, number] = [0, 0];
+
+  async draw(data: ScatterData, same: boolean) {
+    this.draws.push({ data, same });
+  }
+  style(style: Partial<ScatterStyle>) {
+    this.styles.push(style);
+  }
+  setMode(mode: SelectMode) {
+    this.mode = mode;
+  }
+  resize(width: number, height: number) {
+    this.size = [width, height];
+  }
+  view() {
+    return IDENTITY;
+  }
+  on<E extends keyof ScatterEvents>(event: E, handler: ScatterEvents[E]) {
+    const list = (this.handlers[event] ?? []) as ScatterEvents[E][];
+    list.push(handler);
+    (this.handlers as Record<string, unknown>)[event] = list;
+  }
+  emit<E extends keyof ScatterEvents>(event: E, ...args: Parameters<ScatterEvents[E]>) {
+    for (const h of this.handlers[event] ?? []) (h as (...a: unknown[]) => void)(...args);
+  }
+  destroy() {
+    this.destroyed = true;
+  }
+}
+
+function mapTraits(): MapTraits {
+  const points = new Float32Array([-1, -1, 0, 0, 1, 1, 0.5, -0.5]);
+  return {
+    points: wire(points, "float32", [4, 2]),
+    category: wire(new Uint8Array([0, 1, 1, 0]), "uint8", [4]),
+    legend: [
+      { label: "docs", color: "#1f77b4" },
+      { label: "faq", color: "#ff7f0e" },
+    ],
+    color_by: "collection",
+    highlight: wire(new Int32Array(0), "int32", [0]),
+    query_point: [],
+    query_label: "",
+    status: "4 points · PCA · docs, faq",
+    error: "",
+    created_at: 0,
+    height: 300,
+  };
+}
+
+describe("map widget (fake scatterplot)", () => {
+  let el: HTMLElement;
+  beforeEach(() => {
+    el = document.createElement("div");
+    document.body.appendChild(el);
+  });
+  afterEach(() => el.remove());
+
+  function setup(respond: (name: string, msg: unknown) => unknown = () => ({ ok: true })) {
+    const model = new MockModel(mapTraits());
+    const { invoke, calls } = mockInvoke(respond);
+    const fake = new FakeScatter();
+    const cleanup = renderMap({ model, el, experimental: { invoke } }, () => fake);
+    return { model, calls, fake, cleanup };
+  }
+
+  it("builds the toolbar, legend and status, and draws columnar typed arrays", async () => {
+    const { fake } = setup();
+    await flush();
+    for (const id of ["map-query", "map-k", "map-find", "map-mode", "map-canvas", "map-legend", "map-tooltip", "map-hits", "map-status", "map-error"]) {
+      expect(byTestId(el, id)).toBeTruthy();
+    }
+    expect((byTestId(el, "map-k") as HTMLInputElement).value).toBe("10");
+    expect(allByTestId(el, "map-legend-item").map((i) => i.textContent)).toEqual(["docs", "faq"]);
+    expect(byTestId(el, "map-status").textContent).toBe("4 points · PCA · docs, faq");
+    expect(fake.draws).toHaveLength(1);
+    const { data } = fake.draws[0];
+    expect(Array.from(data.x)).toEqual([-1, 0, 1, 0.5]);
+    expect(Array.from(data.y)).toEqual([-1, 0, 1, -0.5]);
+    expect(Array.from(data.category ?? [])).toEqual([0, 1, 1, 0]);
+    expect(fake.styles.at(-1)?.colors).toEqual(["#1f77b4", "#ff7f0e"]);
+  });
+
+  it("marks the root painted and invokes painted exactly once", async () => {
+    const { fake, calls } = setup(() => ({ ok: true, first_paint_ms: 12 }));
+    const root = byTestId(el, "embmagic-map");
+    expect(root.classList.contains("embmagic-map")).toBe(true);
+    await flush();
+    expect(root.dataset.painted).toBeUndefined();
+    fake.emit("draw");
+    fake.emit("draw");
+    await flush();
+    expect(root.dataset.painted).toBe("1");
+    const painted = calls.filter((c) => c.name === "painted");
+    expect(painted).toHaveLength(1);
+    expect(typeof (painted[0].msg as { at: number }).at).toBe("number");
+  });
+
+  it("queries on Find and Enter, lists hits, ignores stale replies", async () => {
+    const { calls } = setup((name, msg) =>
+      name === "query"
+        ? { ok: true, point: [0, 0], rows: [1], hits: [{ row: 1, score: 0.9, text: `hit for ${(msg as { text: string }).text}` }] }
+        : { ok: true },
+    );
+    const query = byTestId(el, "map-query") as HTMLInputElement;
+    query.value = "solar";
+    byTestId(el, "map-find").click();
+    await flush();
+    expect(calls.find((c) => c.name === "query")?.msg).toEqual({ text: "solar", k: 10 });
+    expect(allByTestId(el, "map-hit").map((h) => h.textContent)).toEqual(["0.900 hit for solar"]);
+    query.value = "wind";
+    query.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+    await flush();
+    expect(allByTestId(el, "map-hit").map((h) => h.querySelector(".text")?.textContent)).toEqual(["hit for wind"]);
+  });
+
+  it("sends k as typed (Python checks the range) and refuses a non-integer k", async () => {
+    const { calls } = setup((name) =>
+      name === "query" ? { ok: false, error: "k must be between 1 and 100, got 1000" } : { ok: true },
+    );
+    (byTestId(el, "map-query") as HTMLInputElement).value = "x";
+    const k = byTestId(el, "map-k") as HTMLInputElement;
+    k.value = "1000";
+    byTestId(el, "map-find").click();
+    await flush();
+    expect(calls.find((c) => c.name === "query")?.msg).toEqual({ text: "x", k: 1000 });
+    expect(byTestId(el, "map-error").textContent).toBe("k must be between 1 and 100, got 1000");
+    k.value = "";
+    byTestId(el, "map-find").click();
+    await flush();
+    expect(calls.filter((c) => c.name === "query")).toHaveLength(1);
+    expect(byTestId(el, "map-error").textContent).toMatch(/k must be a whole number/);
+  });
+
+  it("shows query failures and rejections in the error line", async () => {
+    let reject = false;
+    setup((name) => {
+      if (name !== "query") return { ok: true };
+      if (reject) throw new DOMException("signal timed out", "TimeoutError");
+      return { ok: false, error: "empty collection: add records first" };
+    });
+    const query = byTestId(el, "map-query") as HTMLInputElement;
+    query.value = "x";
+    byTestId(el, "map-find").click();
+    await flush();
+    expect(byTestId(el, "map-error").textContent).toBe("empty collection: add records first");
+    reject = true;
+    byTestId(el, "map-find").click();
+    await flush();
+    expect(byTestId(el, "map-error").textContent).toMatch(/query: no reply from Python within 120 s/);
+  });
+
+  it("draws highlights and the query marker, dims other points", async () => {
+    const { model, fake } = setup();
+    await flush();
+    model.update({
+      highlight: wire(new Int32Array([1, 3]), "int32", [2]),
+      query_point: [0, 0],
+      query_label: HOSTILE,
+    });
+    const markers = allByTestId(el, "map-highlight");
+    expect(markers.map((m) => m.dataset.row)).toEqual(["1", "3"]);
+    const marker = byTestId(el, "map-query-marker");
+    expect(marker.hidden).toBe(false);
+    expect(byTestId(el, "map-query-label").textContent).toBe(HOSTILE);
+    expect(el.querySelector("img, script")).toBeNull();
+    expect(fake.styles.at(-1)?.opacity).toBeLessThan(0.9);
+    model.update({ highlight: wire(new Int32Array(0), "int32", [0]), query_point: [], query_label: "" });
+    expect(allByTestId(el, "map-highlight")).toHaveLength(0);
+    expect(byTestId(el, "map-query-marker").hidden).toBe(true);
+  });
+
+  it("redraws when points or categories change (reusing positions for categories)", async () => {
+    const { model, fake } = setup();
+    await flush();
+    model.update({ category: wire(new Uint8Array([1, 1, 1, 1]), "uint8", [4]) });
+    await flush();
+    expect(fake.draws.at(-1)?.same).toBe(true);
+    model.update({
+      points: wire(new Float32Array([0, 0, 0.5, 0.25]), "float32", [2, 2]),
+      category: wire(new Uint8Array([0, 0]), "uint8", [2]),
+    });
+    await flush();
+    expect(fake.draws.at(-1)?.same).toBe(false);
+    expect(Array.from(fake.draws.at(-1)?.data.x ?? [])).toEqual([0, 0.5]);
+  });
+
+  it("reports a points/category mismatch in the error line", async () => {
+    const { model } = setup();
+    model.update({ category: wire(new Uint8Array([0]), "uint8", [1]) });
+    await flush();
+    expect(byTestId(el, "map-error").textContent).toBe("category has 1 rows but points has 4");
+  });
+
+  it("sends selections as a uint32 buffer, and count 0 on deselect", async () => {
+    const { fake, calls } = setup();
+    fake.emit("select", [3, 1]);
+    fake.emit("deselect");
+    await flush();
+    const selects = calls.filter((c) => c.name === "select");
+    expect(selects[0].msg).toEqual({ count: 2 });
+    const buffer = selects[0].options?.buffers?.[0] as DataView;
+    expect(Array.from(decode({ view: buffer, dtype: "uint32", shape: [2] }))).toEqual([3, 1]);
+    expect(selects[1].msg).toEqual({ count: 0 });
+    expect(selects[1].options?.buffers).toEqual([]);
+  });
+
+  it("shows the hovered record's text in the tooltip", async () => {
+    const { fake, calls } = setup((name, msg) =>
+      name === "hover" ? { ok: true, row: (msg as { row: number }).row, text: HOSTILE, collection: "docs", id: "d2" } : { ok: true },
+    );
+    fake.emit("pointOver", 2);
+    await flush();
+    const tooltip = byTestId(el, "map-tooltip");
+    expect(tooltip.hidden).toBe(false);
+    expect(tooltip.textContent).toBe(`docs/d2${HOSTILE}`);
+    expect(tooltip.querySelector("img, script")).toBeNull();
+    fake.emit("pointOut");
+    expect(tooltip.hidden).toBe(true);
+    fake.emit("pointOver", 2);
+    await flush();
+    expect(calls.filter((c) => c.name === "hover")).toHaveLength(1); // cached
+    expect(calls[0].options?.signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it("switches the selection shape", () => {
+    const { fake } = setup();
+    const mode = byTestId(el, "map-mode");
+    mode.click();
+    expect(mode.dataset.mode).toBe("box");
+    expect(fake.mode).toBe("box");
+    mode.click();
+    expect(fake.mode).toBe("lasso");
+  });
+
+  it("cleans up: destroys the scatterplot and removes listeners", () => {
+    const { model, fake, cleanup } = setup();
+    cleanup();
+    expect(fake.destroyed).toBe(true);
+    expect(model.listenerCount()).toBe(0);
+    expect(el.children).toHaveLength(0);
+  });
+
+  it("shows an error when WebGL is missing", () => {
+    const model = new MockModel(mapTraits());
+    const { invoke } = mockInvoke(() => ({ ok: true }));
+    renderMap({ model, el, experimental: { invoke } }, () => {
+      throw new Error("WebGL unavailable");
+    });
+    expect(byTestId(el, "map-error").textContent).toMatch(/needs WebGL.*WebGL unavailable/);
+  });
+});
