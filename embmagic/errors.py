@@ -68,3 +68,7 @@ class AnalogyExpressionError(EmbmagicError):
 
 class GenerationError(EmbmagicError):
     """A RAG generator that could not answer (unreachable, refused, misconfigured)."""
+
+
+class ReadOnlyCollectionError(EmbmagicError):
+    """A change (add, delete) asked of a collection opened read-only, e.g. an on-disk one."""

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs embmagic with its test extras into .venv and runs the whole suite:
-# ruff, mypy, pytest (unit + real-model tests + notebooks). Used by README and .ci/run.
+# ruff, mypy, vitest (front ends), pytest (unit + real-model tests + browser tests in a real
+# JupyterLab/Chromium + notebooks). Used by README and .ci/run.
+# The browser tests need Chromium: `apt-get install -y chromium-headless-shell` (.ci/run does it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -10,6 +12,8 @@ PY=${PYTHON:-python3}
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 echo "== ruff"; .venv/bin/ruff check embmagic tests bench
 echo "== mypy"; .venv/bin/mypy
+# front ends: install, bundle into embmagic/static (what the browser tests load), unit tests
+echo "== vitest"; (cd js && npm ci --silent && npm run build --silent && npm test)
 echo "== pytest"; .venv/bin/pytest "$@"
 echo "== notebooks (nbval)"
 .venv/bin/pytest --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg

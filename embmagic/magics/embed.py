@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from embmagic.session import Session
 from embmagic.types import Metadata
 
 if TYPE_CHECKING:
+    from embmagic.core.distributed import RaySettings, Source
     from embmagic.engine import Engine
     from embmagic.store import Collection
 
@@ -249,12 +251,25 @@ def _unseen(collection: Collection, batch: Batch) -> tuple[list[str], list[Metad
 
 
 def run_embed(
-    session: Session, opts: Options, args: argparse.Namespace, body: str | None, shell: Any
+    session: Session,
+    opts: Options,
+    args: argparse.Namespace,
+    body: str | None,
+    shell: Any,
+    ray: RaySettings | None = None,
 ) -> EmbedResult:
-    """`%%embed` (body given) or `%embed` with exactly one of --from / --files / --cells."""
+    """`%%embed` (body given) or `%embed` with exactly one of --from / --files / --cells.
+
+    `--on ray` (with --files or --from) embeds on Ray with `ray` settings (see `embed_on_ray`).
+    """
     name = collection_name(args, opts)
     meta = meta_from(args)
     sources = [f for f in ("from_var", "files", "cells") if getattr(args, f)]
+    on = getattr(args, "on", None) or "local"
+    if on == "ray":
+        return _run_on_ray(session, opts, args, body, shell, name, meta, sources, ray)
+    if getattr(args, "out", None):
+        raise InvalidArgumentError("--out DIR goes with --on ray (where the Parquet shards go)")
     if body is not None:
         if sources or args.column or args.chunk:
             raise InvalidArgumentError(
@@ -283,3 +298,136 @@ def _line_batch(args: argparse.Namespace, sources: list[str], meta: Metadata, sh
     if args.files:
         return files_batch(args.files, args.chunk, args.overlap or 0, meta)
     return cells_batch(past_cells(shell), meta)
+
+
+# -- --on ray ---------------------------------------------------------------------------------
+
+
+@dataclass(repr=False)
+class RayEmbedResult(EmbedResult):
+    """`EmbedResult` of `--on ray`, plus where the Parquet shards were written."""
+
+    shard_dir: str = ""
+    shards: int = 0
+    actors: int = 0
+
+    def plain(self) -> str:
+        lines = [self.summary()]
+        lines.append(f"ray: {self.actors} engine actor(s); {self.shards} Parquet shard(s) in "
+                     f"{self.shard_dir}")  # fmt: skip
+        if self.skipped:
+            lines.append(f"skipped {len(self.skipped)} file(s):")
+            lines += [f"  {s.path}: {s.reason}" for s in self.skipped]
+        return "\n".join(lines)
+
+
+def _run_on_ray(
+    session: Session,
+    opts: Options,
+    args: argparse.Namespace,
+    body: str | None,
+    shell: Any,
+    name: str,
+    meta: Metadata,
+    sources: list[str],
+    ray: RaySettings | None,
+) -> EmbedResult:
+    """`%embed COLL --files GLOB --on ray` / `--from VAR --on ray`."""
+    from embmagic.core.distributed import FilesSource, RaySettings, TextSource, require_ray
+
+    require_ray()  # says what to pip install before anything is read
+    if body is not None or args.cells or len(sources) != 1:
+        raise InvalidArgumentError("--on ray works with %embed COLL --files GLOB or --from VAR")
+    settings = ray if ray is not None else RaySettings()
+    if settings.device == "auto" and opts.device != "auto":
+        from dataclasses import replace
+
+        settings = replace(settings, device=opts.device)
+    if args.files:
+        _line_batch_checks(args)
+        source: Source = FilesSource(args.files, args.chunk, args.overlap or 0, meta)
+        return add_on_ray(session, opts, name, args.model, source, settings, args.out, [])
+    batch = _line_batch(args, sources, meta, shell)
+    existing = session.collections.get(name)
+    present: list[int] = []
+    if existing is not None:
+        texts, metas, present = _unseen(existing, batch)
+        batch = Batch(texts, metas, batch.skipped)
+        if not batch.texts:  # everything is already there: no job to run
+            return EmbedResult(name, [], present, existing.model_id, settings.device, 0.0,
+                               len(existing))  # fmt: skip
+    return add_on_ray(
+        session, opts, name, args.model, TextSource(batch.texts, batch.metadata), settings,
+        args.out, present,
+    )  # fmt: skip
+
+
+def _line_batch_checks(args: argparse.Namespace) -> None:
+    if args.column is not None:
+        raise InvalidArgumentError("--column goes with --from VAR")
+    if args.overlap and not args.chunk:
+        raise InvalidArgumentError("--overlap needs --chunk N")
+
+
+def add_on_ray(
+    session: Session,
+    opts: Options,
+    name: str,
+    model: str | None,
+    source: Source,
+    settings: RaySettings,
+    out: str | None,
+    present: list[int],
+) -> EmbedResult:
+    """Run the Ray job into `name` (created when new, registered only once it all succeeded)."""
+    from embmagic.core.distributed import embed_on_ray
+
+    start = time.perf_counter()
+    existing = session.collections.get(name)
+    chosen = model or (existing.model_id if existing is not None else opts.model)
+    if existing is not None and model and model != existing.model_id:
+        _engine_for(session, opts, existing, model)  # the same ModelMismatchError as local
+    with _progress(opts.show_progress, source.total(), chosen) as progress:
+        job = embed_on_ray(
+            source, chosen, collection=existing, new_name=None if existing else name,
+            settings=settings, shard_dir=out, progress=progress,
+        )  # fmt: skip
+    if job.collection is None:
+        reasons = "; ".join(f"{s.path}: {s.reason}" for s in job.skipped[:3])
+        raise InvalidArgumentError(f"nothing to embed: {reasons}" if reasons else
+                                   "nothing to embed")  # fmt: skip
+    if existing is None:
+        session.add_collection(job.collection)
+    return RayEmbedResult(
+        collection=name,
+        added=job.added,
+        existing=present + job.existing,
+        model=job.model_id or chosen,
+        device=job.device or settings.device,
+        seconds=time.perf_counter() - start,
+        total=len(job.collection),
+        encoded=job.rows,
+        skipped=[Skipped(s.path, s.reason) for s in job.skipped],
+        shard_dir=job.shard_dir,
+        shards=len(job.shards),
+        actors=job.actors,
+    )
+
+
+@contextmanager
+def _progress(show: bool | None, total: int | None, model: str) -> Iterator[Any]:
+    """A tqdm bar advanced by completed Ray batches (auto: unknown totals and >= 1,000)."""
+    if show is False or (show is None and total is not None and total < 1000):
+        yield None
+        return
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, desc=f"embedding on ray ({model})", unit="text")
+
+    def update(done: int, _total: int | None) -> None:
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        bar.close()

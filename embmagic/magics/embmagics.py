@@ -98,6 +98,15 @@ class EmbMagics(Magics):
         ["auto", True, False], "auto", help="Progress bars: auto (long work only), True, False."
     ).tag(config=True)
     analogy_space = Unicode("glove-50", help="Default --space of %analogy.").tag(config=True)
+    ray_address = Unicode(
+        "", help="Ray cluster for %embed --on ray (else RAY_ADDRESS, else a local Ray instance)."
+    ).tag(config=True)
+    ray_batch_size = Integer(256, help="Texts per Ray batch (map_batches) for --on ray.").tag(
+        config=True
+    )
+    ray_concurrency = Integer(
+        0, help="Engine actors for --on ray; 0: one per GPU, else one per CPU node."
+    ).tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
@@ -115,7 +124,8 @@ class EmbMagics(Magics):
             if section is not None and isinstance(section.get("openai_api_key"), str):
                 section["openai_api_key"] = self.openai_api_key
 
-    @validate("k", "batch_size", "display_limit", "text_width", "max_answer_tokens")
+    @validate("k", "batch_size", "display_limit", "text_width", "max_answer_tokens",
+              "ray_batch_size")
     def _positive(self, proposal: Any) -> int:
         value = int(proposal["value"])
         if value < 1:
@@ -182,21 +192,36 @@ class EmbMagics(Magics):
     @argument("--chunk", type=positive_int, metavar="N", help="chunk files into N characters")
     @argument("--overlap", type=non_negative_int, metavar="M", help="characters chunks share")
     @argument("--cells", action="store_true", help="embed every cell run so far")
+    @argument("--on", choices=("local", "ray"), default="local", help="where to embed")
+    @argument("--out", metavar="DIR", help="--on ray: folder for the Parquet shards")
     @line_cell_magic
     def embed(self, line: str, cell: str | None = None) -> Result | None:
         """Embed text into a collection (created on first use).
 
         %%embed [COLL] embeds the cell body (auto split: paragraphs if it has blank lines,
         else lines); %embed COLL --from VAR | --files GLOB | --cells embeds other sources.
-        Re-running with unchanged text adds and encodes nothing.
+        Re-running with unchanged text adds and encodes nothing. --on ray (with --files or
+        --from) embeds on a Ray cluster (EmbMagics.ray_address, RAY_ADDRESS, or a local one)
+        and writes Parquet shards (--out DIR).
         """
         from embmagic.magics.embed import run_embed
 
         def handler(args: argparse.Namespace, words: str, body: str | None) -> Result:
-            return run_embed(self.session, self.options(), args, body, self._shell)
+            ray = self._ray_settings() if args.on == "ray" else None
+            return run_embed(self.session, self.options(), args, body, self._shell, ray)
 
         result: Result | None = self._run(self.embed, line, cell, handler)
         return result
+
+    def _ray_settings(self) -> Any:
+        """`RaySettings` from the ray_* options (imports no Ray)."""
+        from embmagic.core.distributed import RaySettings
+
+        return RaySettings(
+            address=self.ray_address or None, batch_size=self.ray_batch_size,
+            concurrency=self.ray_concurrency, device=self.device,
+            engine_batch_size=self.batch_size,
+        )  # fmt: skip
 
     @no_var_expand
     @magic_arguments()
@@ -291,11 +316,18 @@ class EmbMagics(Magics):
         "words",
         nargs="*",
         metavar="SUBCOMMAND",
-        help="list, info, drop, save, load, models, device, map",
+        help="list, info, drop, save, load, index, models, device, map",
     )
     @argument("--as", dest="as_name", metavar="NAME", help="name for %%%%emb load")
     @argument("--color-by", metavar="KEY", help="%%%%emb map: colour by this metadata key")
     @argument("--method", choices=("pca", "umap"), default="pca", help="%%%%emb map: projection")
+    @argument("--kind", choices=("flat", "hnsw", "ivfpq"), help="%%%%emb index: index kind")
+    @argument("--nlist", type=positive_int, metavar="N", help="%%%%emb index: ivfpq lists")
+    @argument("--m", type=positive_int, metavar="M", help="%%%%emb index: ivfpq PQ codes, hnsw M")
+    @argument("--ef-search", type=positive_int, metavar="E", help="%%%%emb index: hnsw ef_search")
+    @argument("--nprobe", type=positive_int, metavar="P", help="%%%%emb index: ivfpq lists probed")
+    @argument("--on-disk", metavar="PATH", help="%%%%emb index: ivfpq on disk, written to PATH")
+    @argument("--yes", action="store_true", help="%%%%emb index: build even if RAM looks short")
     @line_magic
     def emb(self, line: str) -> Any:
         """Manage collections: list, info COLL, drop COLL, save COLL PATH, load PATH [--as NAME],

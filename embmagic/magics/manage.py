@@ -1,4 +1,4 @@
-"""The `%emb` subcommands: list, info, drop, save, load (with --as), models, device.
+"""The `%emb` subcommands: list, info, drop, save, load (with --as), index, models, device.
 
 Thin wrappers over the session and the store; each returns a result object.
 """
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from embmagic.errors import InvalidArgumentError
+from embmagic.magics.manage_index import index_only_flags, memory_rows, run_index
 from embmagic.magics.options import Options
 from embmagic.magics.results import MessageResult, Result, TableResult
 from embmagic.session import Session
@@ -20,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "drop": "COLL",
     "save": "COLL PATH",
     "load": "PATH",
+    "index": "COLL",
     "models": "",
     "device": "",
     "map": "COLL ...",
@@ -47,6 +49,9 @@ def run_emb(session: Session, opts: Options, args: argparse.Namespace) -> Any:
         raise InvalidArgumentError("--as works only with %emb load PATH --as NAME")
     if command != "map" and (args.color_by is not None or args.method != "pca"):
         raise InvalidArgumentError("--color-by and --method work only with %emb map")
+    if command != "index" and index_only_flags(args):
+        flags = ", ".join(index_only_flags(args))
+        raise InvalidArgumentError(f"{flags} work only with %emb index COLL --kind KIND")
     return _HANDLERS[command](session, opts, rest, args)
 
 
@@ -61,14 +66,19 @@ def _list(session: Session, opts: Options, rest: list[str], args: argparse.Names
 
 
 def _info(session: Session, opts: Options, rest: list[str], args: argparse.Namespace) -> Result:
+    from embmagic.store.ondisk import DiskCollection
+
     c = session.collection(rest[0])
-    keys = sorted({k for r in c.records() for k in r.metadata}, key=str)
+    on_disk = isinstance(c, DiskCollection)
+    keys = [] if on_disk else sorted({k for r in c.records() for k in r.metadata}, key=str)
     rows = [
         ["records", str(len(c))],
         ["model", c.model_id],
         ["dim", str(c.dim)],
         ["index", c.index_status],
-        ["metadata keys", ", ".join(map(str, keys)) or "(none)"],
+        ["metadata keys", "(not scanned on disk)" if on_disk
+         else ", ".join(map(str, keys)) or "(none)"],
+        *memory_rows(c),
     ]
     return TableResult(f"collection {c.name!r}", ["property", "value"], rows)
 
@@ -93,6 +103,10 @@ def _load(session: Session, opts: Options, rest: list[str], args: argparse.Names
         f"loaded {collection.name!r} ({len(collection)} records, {collection.model_id}) "
         f"from {rest[0]}"
     )
+
+
+def _index(session: Session, opts: Options, rest: list[str], args: argparse.Namespace) -> Result:
+    return run_index(session, rest[0], args)
 
 
 def _models(session: Session, opts: Options, rest: list[str], args: argparse.Namespace) -> Result:
@@ -129,6 +143,7 @@ _HANDLERS: dict[str, Handler] = {
     "drop": _drop,
     "save": _save,
     "load": _load,
+    "index": _index,
     "map": _map,
     "models": _models,
     "device": _device,

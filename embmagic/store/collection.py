@@ -24,6 +24,7 @@ from embmagic.errors import (
 from embmagic.store import persist
 from embmagic.store.filters import check_where, matching_ids
 from embmagic.store.kinds import VectorIndex, kind_class, make_index
+from embmagic.store.memory import MemoryEstimate, estimate, records_bytes
 from embmagic.store.topk import IdArray
 from embmagic.store.validate import (
     as_id_array,
@@ -262,6 +263,54 @@ class Collection:
         else:
             del self._by_hash[digest]
 
+    # -- index kind and memory --------------------------------------------------------------
+
+    def memory(self) -> MemoryEstimate:
+        """Estimated RAM of the index and the records now (see memory.py)."""
+        return self.estimate_for(self._memory_kind(), **self.index_params)
+
+    def estimate_for(self, kind: str, **params: Any) -> MemoryEstimate:
+        """Estimated RAM if this collection were indexed as `kind` with `params`."""
+        chars = sum(len(e.text) for e in self._entries.values())
+        meta = sum(len(e.metadata_json) for e in self._entries.values())
+        return estimate(kind, self.dim, len(self), params,
+                        records_bytes(chars, meta, len(self)))
+
+    def _memory_kind(self) -> str:
+        trained = getattr(self._index, "trained", True)
+        return self.kind if trained else "flat"  # untrained ivfpq keeps a flat index
+
+    def reindex(self, kind: str, **params: Any) -> None:
+        """Rebuild the index as `kind` from the stored vectors (ivfpq: their SQ8 reconstruction).
+        Parameters are checked first; on any error the collection is unchanged."""
+        fresh = make_index(kind, self.dim, params)
+        nlist = params.get("nlist")
+        if kind == "ivfpq" and isinstance(nlist, int) and nlist > len(self):
+            msg = f"nlist={nlist} is more than the {len(self):,} vectors to cluster"
+            raise InvalidArgumentError(msg)
+        ids = self.ids()
+        if len(ids):
+            fresh.add(ids, np.ascontiguousarray(self._index.reconstruct(ids)))
+        self._index = fresh
+
+    def to_disk(self, path: str | os.PathLike[str], *, chunk: int = 100_000,
+                **params: Any) -> None:
+        """Write an on-disk `ivfpq` copy (ondisk_write.py): open it with Collection.load.
+        params: nlist, pq_m, nprobe, k_factor. This collection is left as it is."""
+        from embmagic.store.ondisk_write import DiskWriter
+
+        ids = self.ids()
+        with DiskWriter(path, name=self.name, model_id=self.model_id, dim=self.dim,
+                        total=len(ids), sample=self._index.reconstruct(ids),
+                        params=params) as writer:
+            for s in range(0, len(ids), chunk):
+                part = ids[s:s + chunk]
+                entries = [self._entries[int(i)] for i in part]
+                writer.add(part, np.ascontiguousarray(self._index.reconstruct(part)),
+                           [e.text for e in entries], [e.sha256 for e in entries],
+                           [e.metadata_json for e in entries])
+            writer.next_id = max(writer.next_id, self._next_id)
+
     # -- persistence -----------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -275,7 +324,10 @@ class Collection:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], name: str | None = None) -> Collection:
-        """A collection saved by `save`; StoreFormatError if missing, foreign, newer or corrupt."""
+        """A collection saved by `save` (or `to_disk`: then a read-only DiskCollection);
+        StoreFormatError if missing, foreign, newer or corrupt."""
+        if persist.is_on_disk(path):
+            return cls.open(path, name=name)
         saved = persist.read(path)
         try:
             kind = kind_class(saved.kind)
@@ -296,6 +348,18 @@ class Collection:
         self._check_loaded(str(path))
         return self
 
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], name: str | None = None, *,
+             mmap: bool = True) -> Collection:
+        """An on-disk collection: memory-mapped and read-only (mmap=True), or read into a
+        mutable in-memory `ivfpq` collection. Other saves load as `load` does."""
+        if not persist.is_on_disk(path):
+            return cls.load(path, name=name)
+        from embmagic.store.ondisk import DiskCollection
+
+        disk = DiskCollection(path, name=name)
+        return disk if mmap else disk.to_memory("ivfpq", **_memory_params(disk.index_params))
+
     def _check_loaded(self, path: str) -> None:
         """Records and index must hold the same ids, all below next_id."""
         ids = np.sort(self.ids())
@@ -306,6 +370,11 @@ class Collection:
         if len(ids) and int(ids[-1]) >= self._next_id:
             msg = f"{path}: manifest next_id is not above every id"
             raise StoreFormatError(msg)
+
+
+def _memory_params(params: dict[str, Any]) -> dict[str, Any]:
+    """On-disk ivfpq parameters an in-memory ivfpq accepts (its PQ is 4-bit: m is re-chosen)."""
+    return {k: v for k, v in params.items() if k in ("nlist", "nprobe", "k_factor")}
 
 
 def _copy_metadata(entry: _Entry) -> Metadata:

@@ -28,6 +28,9 @@ from embmagic.store.validate import metadata_json
 
 FORMAT = "embmagic.collection"
 VERSION = 1
+ONDISK_VERSION = 2
+"""On-disk collections (ondisk.py) write version 2 with `"storage": "on-disk"`: an embmagic that
+predates them says "upgrade" instead of misreading the directory."""
 MANIFEST = "manifest.json"
 INDEX = "index.faiss"
 RECORDS = "records.jsonl"
@@ -68,18 +71,18 @@ class Saved:
 def write(path: str | os.PathLike[str], saved: Saved) -> None:
     """Atomically replace `path` with a save of `saved`."""
     target = Path(path)
-    _refuse_foreign(target)
+    refuse_foreign(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     try:
         tmp.mkdir()
         _write_contents(tmp, saved)
-        _swap_into_place(tmp, target)
+        swap_into_place(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _refuse_foreign(target: Path) -> None:
+def refuse_foreign(target: Path) -> None:
     """Never replace a file or a non-empty directory that is not a saved collection."""
     if target.is_file() or (target.is_dir() and any(target.iterdir())
                             and not (target / MANIFEST).is_file()):
@@ -91,7 +94,7 @@ def _write_contents(tmp: Path, saved: Saved) -> None:
     faiss.write_index(saved.index, str(tmp / INDEX))
     with open(tmp / RECORDS, "w", encoding="utf-8") as fh:
         fh.writelines(r.line() for r in saved.records)
-    files = {name: {"sha256": _sha256_file(tmp / name), "bytes": (tmp / name).stat().st_size}
+    files = {name: {"sha256": sha256_file(tmp / name), "bytes": (tmp / name).stat().st_size}
              for name in (INDEX, RECORDS)}
     manifest = {
         "format": FORMAT, "version": VERSION, "name": saved.name, "model_id": saved.model_id,
@@ -102,11 +105,11 @@ def _write_contents(tmp: Path, saved: Saved) -> None:
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     for name in (INDEX, RECORDS, MANIFEST):
-        _fsync(tmp / name)
-    _fsync(tmp)
+        fsync(tmp / name)
+    fsync(tmp)
 
 
-def _swap_into_place(tmp: Path, target: Path) -> None:
+def swap_into_place(tmp: Path, target: Path) -> None:
     """tmp -> target, keeping the old target as a backup until the new one is in place."""
     backup = backup_path(target)
     if target.exists():
@@ -114,7 +117,7 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
             shutil.rmtree(backup)
         os.rename(target, backup)
     os.rename(tmp, target)
-    _fsync(target.parent)
+    fsync(target.parent)
     shutil.rmtree(backup, ignore_errors=True)
 
 
@@ -123,7 +126,7 @@ def backup_path(target: Path) -> Path:
     return target.parent / f".{target.name}.backup"
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -131,7 +134,7 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -141,8 +144,8 @@ def _sha256_file(path: Path) -> str:
 
 def read(path: str | os.PathLike[str]) -> Saved:
     """Load and verify a save; StoreFormatError (one line) for anything missing or wrong."""
-    source = _locate(Path(path))
-    manifest = _read_manifest(source)
+    source = locate(Path(path))
+    manifest = read_manifest(source)
     for name in (INDEX, RECORDS):
         _verify_file(source, name, manifest)
     try:
@@ -163,7 +166,7 @@ def read(path: str | os.PathLike[str]) -> Saved:
         raise StoreFormatError(msg) from exc
 
 
-def _locate(target: Path) -> Path:
+def locate(target: Path) -> Path:
     """The directory to read: the target, or the backup a crash between two renames left."""
     if target.is_dir():
         return target
@@ -181,7 +184,13 @@ def _locate(target: Path) -> Path:
     raise StoreFormatError(msg)
 
 
-def _read_manifest(source: Path) -> dict[str, Any]:
+def is_on_disk(path: str | os.PathLike[str]) -> bool:
+    """True when `path` holds an on-disk collection (see ondisk.py), False for other saves."""
+    manifest = read_manifest(locate(Path(path)), max_version=ONDISK_VERSION)
+    return manifest.get("storage") == "on-disk" and manifest.get("version") == ONDISK_VERSION
+
+
+def read_manifest(source: Path, max_version: int = VERSION) -> dict[str, Any]:
     path = source / MANIFEST
     if not path.is_file():
         msg = f"{source} is not an embmagic collection (no {MANIFEST})"
@@ -198,9 +207,9 @@ def _read_manifest(source: Path) -> dict[str, Any]:
     if not isinstance(version, int) or version < 1:
         msg = f"{path} has an invalid format version {version!r}"
         raise StoreFormatError(msg)
-    if version > VERSION:
+    if version > max_version:
         msg = (f"{source} was saved in format version {version}, newer than this embmagic reads "
-               f"({VERSION}): upgrade embmagic")
+               f"({max_version}): upgrade embmagic")
         raise StoreFormatError(msg)
     return manifest
 
@@ -215,7 +224,7 @@ def _verify_file(source: Path, name: str, manifest: dict[str, Any]) -> None:
     if not path.is_file():
         msg = f"{path} is missing"
         raise StoreFormatError(msg)
-    if _sha256_file(path) != expected:
+    if sha256_file(path) != expected:
         msg = f"{path} does not match its SHA-256 in the manifest (modified or corrupt)"
         raise StoreFormatError(msg)
 

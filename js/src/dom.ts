@@ -70,3 +70,23 @@ export class ErrorLine {
     return this.el.textContent ?? "";
   }
 }
+
+/**
+ * Keep JupyterLab's notebook shortcuts away from the widget's own controls: Lab binds arrow keys,
+ * Enter and others in command mode, and Lumino skips an event whose target (or an ancestor below
+ * the notebook) carries `data-lm-suppress-shortcuts` — on the focused control, not the root.
+ */
+export function guardControls(root: HTMLElement): void {
+  for (const control of root.querySelectorAll("input, select, textarea, button")) {
+    control.setAttribute("data-lm-suppress-shortcuts", "true");
+  }
+}
+
+/**
+ * Stop mouse presses inside `area` from reaching the notebook: Shift+mousedown in a cell makes
+ * JupyterLab select a range of cells and swallow the drag that follows (the map's lasso).
+ * Listeners on `area` itself (the scatterplot's canvas) still receive the events.
+ */
+export function keepMouseInside(area: HTMLElement): void {
+  area.addEventListener("mousedown", (event) => event.stopPropagation());
+}

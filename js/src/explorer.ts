@@ -1,6 +1,6 @@
 // Neighbours explorer: query box (search as you type), k slider, collection picker, results.
 import { call, messageOf, TIMEOUTS } from "./call";
-import { ErrorLine, formatScore, h, replaceChildren, style } from "./dom";
+import { ErrorLine, formatScore, guardControls, h, replaceChildren, style } from "./dom";
 import type { Cleanup, RenderProps } from "./types";
 
 export interface ExplorerRow {
@@ -164,6 +164,7 @@ export function render({ model, el, experimental }: RenderProps<ExplorerTraits>)
     fn();
   }
   el.appendChild(root);
+  guardControls(root);
 
   return () => {
     clearTimeout(timer);

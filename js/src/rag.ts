@@ -1,7 +1,7 @@
 // RAG panel: ask, watch the answer stream in, click a citation to read its source.
 import { call, messageOf, TIMEOUTS } from "./call";
 import { renderCitations } from "./citations";
-import { ErrorLine, formatScore, h, replaceChildren, style, truncate } from "./dom";
+import { ErrorLine, formatScore, guardControls, h, replaceChildren, style, truncate } from "./dom";
 import type { Cleanup, RenderProps } from "./types";
 
 export interface RagSource {
@@ -201,6 +201,7 @@ export function render({ model, el, experimental }: RenderProps<RagTraits>): Cle
     fn();
   }
   el.appendChild(root);
+  guardControls(root);
 
   return () => {
     alive = false;

@@ -124,3 +124,92 @@ def test_completion_of_collection_names_and_subcommands(ip: InteractiveShell) ->
     assert complete(ip, "%emb dr") == ["drop"]
     assert complete(ip, "%emb info ap") == ["apples"]
     assert "models" in complete(ip, "%emb ")
+
+
+def _embed_many(ip: InteractiveShell, n: int = 120) -> None:
+    body = "\n".join(f"note {i} word{i % 7}" for i in range(n))
+    ip.run_cell_magic("embed", "big --meta src=t", body)
+
+
+def test_index_rebuilds_in_another_kind_and_info_shows_it(
+    ip: InteractiveShell, snap: Callable[[], dict[str, Any]], magics: Any
+) -> None:
+    _embed_many(ip)
+    before = snap()
+    result = ip.run_line_magic("emb", "index big --kind hnsw --m 16 --ef-search 64")
+    assert "hnsw (M=16, ef_search=64" in str(result.data["kind"])
+    assert result.data["estimate"].vectors == 120 and "estimated" in result.message
+    assert snap() == before
+    info = ip.run_line_magic("emb", "info big").to_pandas().set_index("property")["value"]
+    assert info["kind"].startswith("hnsw (M=16") and info["vectors"] == "120"
+    assert "index" in info["bytes in memory"] and info["on disk"] == "no"
+    ip.run_line_magic("emb", "index big --kind ivfpq --nlist 2 --m 8")
+    assert magics.session.collection("big").kind == "ivfpq"
+    assert ip.run_line_magic("neighbors", "note 5 word5 -c big -k 1")[0].text == "note 5 word5"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("index big --kind ivfpq --m 5", "must divide"),
+        ("index big --kind ivfpq --nlist 1000", "nlist=1000"),
+        ("index big --kind flat --nlist 4", "--nlist works only with --kind ivfpq"),
+        ("index big --kind ivfpq --ef-search 9", "--ef-search works only with --kind hnsw"),
+        ("index big --kind hnsw --on-disk x", "--on-disk works only with --kind ivfpq"),
+        ("index big", "usage: %emb index COLL --kind"),
+        ("index nope --kind flat", "no collection named 'nope'"),
+        ("info big --kind flat", "--kind work only with %emb index"),
+        ("index big --kind ivfpq --on-disk {bad} --m 5", "must divide"),
+    ],
+)
+def test_bad_index_requests_are_one_line_and_change_nothing(
+    ip: InteractiveShell, snap: Callable[[], dict[str, Any]], magics: Any, tmp_path: Path,
+    line: str, message: str,
+) -> None:
+    from IPython.core.error import UsageError
+
+    _embed_many(ip)
+    ip.run_line_magic("emb", "index big --kind hnsw")
+    coll = magics.session.collection("big")
+    before = (snap(), coll.kind, coll.index_params, coll.index_status)
+    with pytest.raises(UsageError, match=message) as info:
+        ip.run_line_magic("emb", line.replace("{bad}", str(tmp_path / "bad")))
+    assert "\n" not in str(info.value)
+    coll = magics.session.collection("big")
+    assert (snap(), coll.kind, coll.index_params, coll.index_status) == before
+    assert not (tmp_path / "bad").exists()
+
+
+def test_big_index_needs_yes(ip: InteractiveShell, monkeypatch: pytest.MonkeyPatch) -> None:
+    from IPython.core.error import UsageError
+
+    from embmagic.magics import manage_index
+
+    _embed_many(ip)
+    monkeypatch.setattr(manage_index, "available_ram", lambda: 1_000)
+    with pytest.raises(UsageError, match="add --yes"):
+        ip.run_line_magic("emb", "index big --kind hnsw")
+    assert "hnsw" in ip.run_line_magic("emb", "index big --kind hnsw --yes").data["kind"]
+
+
+def test_index_on_disk_replaces_the_collection_read_only(
+    ip: InteractiveShell, magics: Any, tmp_path: Path
+) -> None:
+    from IPython.core.error import UsageError
+
+    from embmagic.store.ondisk import DiskCollection
+
+    _embed_many(ip)
+    records = magics.session.collection("big").records()
+    path = tmp_path / "big-disk"
+    result = ip.run_line_magic("emb", f"index big --kind ivfpq --on-disk {path}")
+    disk = magics.session.collection("big")
+    assert isinstance(disk, DiskCollection) and disk.records() == records
+    assert "on disk" in result.message and result.data["memory"].disk_bytes > 0
+    assert ip.run_line_magic("neighbors", "note 7 word0 -c big -k 1")[0].text == "note 7 word0"
+    info = ip.run_line_magic("emb", "info big").to_pandas().set_index("property")["value"]
+    assert str(path) in info["on disk"] and info["kind"].startswith("ivfpq")
+    with pytest.raises(UsageError, match="read-only"):
+        ip.run_cell_magic("embed", "big", "another note")
+    ip.run_line_magic("emb", f"load {path} --as again")
+    assert isinstance(magics.session.collection("again"), DiskCollection)

@@ -2,7 +2,7 @@
 // (regl-scatterplot in the bundle, a fake in the unit tests).
 import { decodeOptional, encodeRows } from "../buffers";
 import { call, messageOf, TIMEOUTS } from "../call";
-import { ErrorLine, h, replaceChildren, safeColor, style } from "../dom";
+import { ErrorLine, guardControls, h, keepMouseInside, replaceChildren, safeColor, style } from "../dom";
 import type { Cleanup, RenderProps } from "../types";
 import { renderHits } from "./hits";
 import { HoverCache, type HoverInfo } from "./hover";
@@ -79,6 +79,8 @@ export function renderMap({ model, el, experimental }: RenderProps<MapTraits>, c
   queryMarker.hidden = true;
   tooltip.hidden = true;
   el.appendChild(root);
+  guardControls(root);
+  keepMouseInside(box);
 
   let alive = true;
   let width = 0;

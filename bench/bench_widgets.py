@@ -1,0 +1,250 @@
+"""Map widget benchmark in a real JupyterLab page (headless Chromium), side by side in one run.
+
+    python bench/bench_widgets.py            # first paint of 1,000,000 points; queries on 100,000
+    python bench/bench_widgets.py --quick    # 20,000 points, queries on 10,000: CI smoke run
+
+Prints one table:
+- the kernel side: projection (gather vectors + PCA + colours) and the whole `Map()` constructor;
+- first paint: from the widget's creation in the kernel (`m.created_at`) to the browser's first
+  draw (`m.first_paint_ms`, reported by the front end's `painted` command);
+- the bytes the page received on its kernel websocket from the cell's start to the first paint,
+  against the raw arrays (float32 n×2 points + the category bytes): target ≤ 1.1x;
+- the query box round trip: Enter in `map-query` until `map-hits` is filled, and until the
+  highlight is drawn (two animation frames later), measured with performance.now in the page;
+  median of --queries queries, against the same query run by `m.query` in the kernel.
+
+Needs chromium-headless-shell (apt-get) and the built front ends (cd js && npm ci && npm run
+build); the harness is tests/browser/labkit.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+from labkit import JupyterLab, Notebook, check_bundles, launch_browser  # noqa: E402
+
+DIM = 64
+PAINT_TIMEOUT_MS = 600_000
+
+SETUP = """\
+%load_ext embmagic
+%config EmbMagics.model = "fake-64"
+%config EmbMagics.show_progress = False
+import gc, json, random, time
+import numpy as np
+from embmagic.store import Collection
+from embmagic.widgets import Map
+from embmagic.widgets.buffers import from_wire
+from embmagic.widgets.map_data import build_map_data
+
+def unit(rng, n, dim):
+    out = np.empty((n, dim), np.float32)
+    for s in range(0, n, 100_000):
+        c = rng.standard_normal((min(100_000, n - s), dim), dtype=np.float32)
+        out[s : s + len(c)] = c / np.linalg.norm(c, axis=1, keepdims=True)
+    return out
+"""
+
+BIG = """\
+big = Collection("big", "fake-64", {dim})
+big.add([f"p{{i}}" for i in range({n})], unit(np.random.default_rng(0), {n}, {dim}))
+t = time.perf_counter(); _d = build_map_data([big]); projection_s = time.perf_counter() - t
+del _d; gc.collect()
+print(len(big))
+"""
+
+MAP = """\
+m = Map(big)
+ctor_ms = time.time() * 1000 - m.created_at
+m
+"""
+
+# Query round trip: Enter (keydown, capture phase) -> map-hits holds k new entries; drawn: the
+# highlight markers show the same rows as the hits, then two animation frames (regl draws on
+# the next frame).
+ARM_JS = """([root, k]) => {
+  const input = root.querySelector('[data-testid=map-query]');
+  const hits = root.querySelector('[data-testid=map-hits]');
+  const rowsOf = (sel) => Array.from(root.querySelectorAll(sel)).map(e => e.dataset.row).sort();
+  const before = hits.textContent;
+  const run = {t0: null, hits: null, drawn: null};
+  window.__qrun = run;
+  input.addEventListener('keydown', (e) => { if (e.key === 'Enter') run.t0 = performance.now(); },
+                         {capture: true, once: true});
+  const check = () => {
+    if (run.t0 === null) return;
+    const listed = rowsOf('[data-testid=map-hit]');
+    if (run.hits === null && listed.length >= k && hits.textContent !== before) {
+      run.hits = performance.now() - run.t0;
+    }
+    if (run.hits === null) return;
+    if (JSON.stringify(rowsOf('[data-testid=map-highlight]')) !== JSON.stringify(listed)) return;
+    obs.disconnect();
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      run.drawn = performance.now() - run.t0;
+    }));
+  };
+  const obs = new MutationObserver(check);
+  obs.observe(root, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def py(nb: Notebook, expr: str, timeout_ms: float = 300_000) -> Any:
+    out = nb.run(f"print(json.dumps({expr}))", timeout_ms=timeout_ms)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+class Bytes:
+    """Payload bytes the page receives on its websockets, counted while `on` is set."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.total = 0
+        self.frames = 0
+
+    def attach(self, page: Any) -> None:
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload: Any) -> None:
+        if self.on:
+            self.total += len(payload) if isinstance(payload, bytes) else len(payload.encode())
+            self.frames += 1
+
+
+def first_paint(nb: Notebook, counter: Bytes, n: int) -> list[tuple[str, ...]]:
+    nb.run(BIG.format(n=n, dim=DIM), timeout_ms=PAINT_TIMEOUT_MS)
+    counter.total = counter.frames = 0
+    counter.on = True
+    index = nb.start(MAP)
+    root = nb.output(index).locator('[data-testid=embmagic-map][data-painted="1"]')
+    root.wait_for(timeout=PAINT_TIMEOUT_MS)
+    counter.on = False
+    nb.wait(index, timeout_ms=PAINT_TIMEOUT_MS)
+    got = py(
+        nb,
+        '{"paint": m.first_paint_ms, "ctor": ctor_ms, "proj": projection_s, '
+        '"raw": m.coords.nbytes + from_wire(m.category).nbytes, "n": len(m.coords), '
+        '"esm": len(str(m._esm).encode())}',
+    )
+    assert got["n"] == n and got["paint"] is not None, got
+    ratio = counter.total / got["raw"]
+    data = counter.total - got["esm"]
+    size = f"{n:,}"
+    return [
+        ("projection in kernel (PCA)", size, f"{got['proj']:.2f} s", "", "", "build_map_data"),
+        ("Map() in kernel", size, f"{got['ctor'] / 1e3:.2f} s", "", "",
+         "projection + wire arrays"),
+        ("first paint (created -> painted)", size, f"{got['paint'] / 1e3:.2f} s",
+         f"kernel {got['ctor'] / 1e3:.2f} s", f"{got['paint'] / got['ctor']:.1f}x",
+         "kernel + websocket + decode + WebGL draw"),
+        ("kernel -> browser bytes", size, f"{counter.total / 1e6:.2f} MB",
+         f"raw {got['raw'] / 1e6:.2f} MB", f"{ratio:.3f}x",
+         f"{counter.frames} frames; target <= 1.1x " + ("OK" if ratio <= 1.1 else "MISSED")),
+        ("  the same without the widget's JS", size, f"{data / 1e6:.2f} MB",
+         f"raw {got['raw'] / 1e6:.2f} MB", f"{data / got['raw']:.3f}x",
+         f"_esm {got['esm'] / 1e3:.0f} kB travels once per widget"),
+    ]  # fmt: skip
+
+
+def query_round_trip(nb: Notebook, n: int, queries: int) -> list[tuple[str, ...]]:
+    nb.run(
+        f"""\
+m.close(); del m; gc.collect()
+words = "cat dog market price rocket orbit recipe oven flour moon bank loan star kitten".split()
+r = random.Random(1)
+texts = [f"doc {{i}} " + " ".join(r.choices(words, k=5)) for i in range({n})]
+mid = Collection("mid", "fake-64", {DIM})
+mid.add(texts, get_ipython()._embmagic_magics.session.engine("fake-64").embed(texts))
+q = Map(mid)
+q""",
+        timeout_ms=PAINT_TIMEOUT_MS,
+    )
+    root = nb.output().locator('[data-testid=embmagic-map][data-painted="1"]')
+    root.wait_for(timeout=PAINT_TIMEOUT_MS)
+    k = int(root.locator("[data-testid=map-k]").input_value())
+    box = root.locator("[data-testid=map-query]")
+    words = ["kitten orbit", "market loan", "recipe flour", "moon star rocket", "dog bank",
+             "oven price", "cat moon", "loan recipe"]  # fmt: skip
+    hits_ms, drawn_ms = [], []
+    for i in range(queries):
+        text = f"{words[i % len(words)]} {i}"
+        nb.page.evaluate(ARM_JS, [root.element_handle(), k])
+        box.fill(text)
+        box.press("Enter")
+        nb.page.wait_for_function("() => window.__qrun && window.__qrun.drawn !== null",
+                                  timeout=120_000)  # fmt: skip
+        run = nb.page.evaluate("() => window.__qrun")
+        hits_ms.append(run["hits"])
+        drawn_ms.append(run["drawn"])
+    kernel_ms = py(
+        nb,
+        f"""(lambda t0: (q.query("kitten orbit", {k}), \
+(time.perf_counter() - t0) * 1e3)[1])(time.perf_counter())""",
+    )
+    hits, drawn = statistics.median(hits_ms), statistics.median(drawn_ms)
+    size = f"{n:,}"
+    return [
+        (f"query box -> hits listed (median of {queries})", size, f"{hits:.0f} ms",
+         f"m.query {kernel_ms:.0f} ms", f"{hits / kernel_ms:.1f}x", f"k={k}"),
+        (f"query box -> highlight drawn (median of {queries})", size, f"{drawn:.0f} ms",
+         f"m.query {kernel_ms:.0f} ms", f"{drawn / kernel_ms:.1f}x",
+         "markers on the hits + 2 frames"),
+    ]  # fmt: skip
+
+
+def print_table(rows: list[tuple[str, ...]]) -> None:
+    head = ("measure", "N", "embmagic", "baseline", "ratio", "notes")
+    table = [head, *rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+    for i, row in enumerate(table):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--points", type=int, default=1_000_000, help="points for first paint")
+    parser.add_argument("--query-n", type=int, default=100_000, help="records for the queries")
+    parser.add_argument("--queries", type=int, default=5, help="query-box round trips")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="20,000 points, 10,000 records, 3 queries (CI smoke run)",
+    )
+    args = parser.parse_args()
+    points, query_n, queries = (
+        (20_000, 10_000, 3) if args.quick else (args.points, args.query_n, args.queries)
+    )
+    check_bundles()
+    from playwright.sync_api import sync_playwright
+
+    counter = Bytes()
+    with tempfile.TemporaryDirectory() as tmp, JupyterLab(Path(tmp)) as lab, \
+            sync_playwright() as p:  # fmt: skip
+        browser = launch_browser(p)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        t = time.perf_counter()
+        nb = Notebook.open(lab, context, "bench_widgets", before_load=counter.attach)
+        nb.run(SETUP)
+        print(f"JupyterLab {lab.base}, Chromium {browser.version}; {DIM}-d random unit vectors; "
+              f"page + kernel ready in {time.perf_counter() - t:.1f} s\n")  # fmt: skip
+        rows = first_paint(nb, counter, points)
+        rows += query_round_trip(nb, query_n, queries)
+        nb.close()
+        context.close()
+        browser.close()
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""Writing an on-disk collection, streamed: memory stays bounded by one chunk and the centroids.
+
+    <dir>/manifest.json    format embmagic.collection, version 2, "storage": "on-disk"
+    <dir>/index.faiss      trained IndexIVFPQ whose inverted lists live in lists.ivfdata
+    <dir>/lists.ivfdata    FAISS OnDiskInvertedLists (PQ codes + storage rows, per list)
+    <dir>/vectors.f16      (n, dim) float16, row-major: re-ranking and vectors_for
+    <dir>/ids.npy          int64 storage row -> id;  order.npy: rows sorted by id
+    <dir>/records.parquet  id, sha256, text, metadata JSON, in storage order
+
+Each `add` encodes its chunk into a shard (a copy of the trained, empty index) written beside
+the output; `close` merges the shards' lists into lists.ivfdata (faiss.contrib.ondisk) and
+renames the directory into place like `persist.write`, so a crash leaves the old save or none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+from embmagic.errors import InvalidArgumentError
+from embmagic.store import persist
+from embmagic.store._faiss import faiss
+from embmagic.store.disk_records import RecordsWriter
+from embmagic.store.kinds.ondisk import check_disk_params, train_ivfpq
+from embmagic.store.topk import IdArray
+from embmagic.types import Vectors
+
+INDEX, LISTS, VECTORS = "index.faiss", "lists.ivfdata", "vectors.f16"
+IDS, ORDER, RECORDS = "ids.npy", "order.npy", "records.parquet"
+FILES = (INDEX, LISTS, VECTORS, IDS, ORDER, RECORDS)
+CHECKSUMMED = (INDEX,)
+"""Only the small index file is hashed: hashing gigabytes of lists and vectors on every open
+would cost more than the search it prepares. The others are checked by size."""
+
+
+class DiskWriter:
+    """`with DiskWriter(path, ...) as w: w.add(...)`; the save appears when the block ends."""
+
+    def __init__(self, path: str | os.PathLike[str], *, name: str, model_id: str, dim: int,
+                 total: int, sample: Vectors, params: dict[str, Any] | None = None) -> None:
+        self.target = Path(path)
+        persist.refuse_foreign(self.target)
+        self.params = check_disk_params(dim, total, params or {})
+        self.name, self.model_id, self.dim = name, model_id, dim
+        self._trained = train_ivfpq(dim, self.params, sample)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = self.target.parent / f".{self.target.name}.tmp-{os.getpid()}-" \
+                                         f"{secrets.token_hex(4)}"
+        self._tmp.mkdir()
+        self._vectors = open(self._tmp / VECTORS, "wb")  # noqa: SIM115 - closed in close/abort
+        self._records = RecordsWriter(self._tmp / RECORDS)
+        self._ids: list[IdArray] = []
+        self._shards: list[str] = []
+        self.rows, self.next_id = 0, 0
+
+    def add(self, ids: IdArray, vectors: Vectors, texts: list[str], sha256: list[str],
+            metadata_json: list[str]) -> None:
+        """Append one chunk (validated by the caller: unit vectors, distinct new ids)."""
+        n = len(ids)
+        if n == 0:
+            return
+        shard = faiss.clone_index(self._trained)
+        shard.add_with_ids(vectors, np.arange(self.rows, self.rows + n, dtype=np.int64))
+        fname = str(self._tmp / f"shard-{len(self._shards):05d}.ivf")
+        faiss.write_index(shard, fname)
+        del shard
+        self._shards.append(fname)
+        self._vectors.write(np.ascontiguousarray(vectors, dtype=np.float16).tobytes())
+        self._records.write(ids, sha256, texts, metadata_json)
+        self._ids.append(np.asarray(ids, dtype=np.int64).copy())
+        self.rows += n
+        self.next_id = max(self.next_id, int(np.max(ids)) + 1)
+
+    def close(self, next_id: int | None = None) -> None:
+        """Merge, write the manifest and rename into place."""
+        from faiss.contrib.ondisk import merge_ondisk
+
+        self._vectors.close()
+        self._records.close()
+        ids = np.concatenate(self._ids) if self._ids else np.empty(0, np.int64)
+        if len(np.unique(ids)) != len(ids):
+            msg = "ids written to an on-disk collection must be distinct"
+            raise InvalidArgumentError(msg)
+        merge_ondisk(self._trained, self._shards, str(self._tmp / LISTS))
+        faiss.write_index(self._trained, str(self._tmp / INDEX))
+        self._trained = None  # closes the lists file
+        for shard in self._shards:
+            os.remove(shard)
+        np.save(self._tmp / IDS, ids)
+        np.save(self._tmp / ORDER, np.argsort(ids, kind="stable").astype(np.int64))
+        self._write_manifest(max(self.next_id, next_id or 0))
+        persist.swap_into_place(self._tmp, self.target)
+
+    def _write_manifest(self, next_id: int) -> None:
+        files: dict[str, dict[str, Any]] = {}
+        for name in FILES:
+            files[name] = {"bytes": (self._tmp / name).stat().st_size}
+            if name in CHECKSUMMED:
+                files[name]["sha256"] = persist.sha256_file(self._tmp / name)
+            persist.fsync(self._tmp / name)
+        manifest = {
+            "format": persist.FORMAT, "version": persist.ONDISK_VERSION, "storage": "on-disk",
+            "name": self.name, "model_id": self.model_id, "dim": self.dim, "kind": "ivfpq",
+            "params": self.params, "next_id": next_id,
+            "counts": {"records": self.rows, "vectors": self.rows, "tombstones": 0},
+            "files": files,
+        }
+        (self._tmp / persist.MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n",
+                                                  encoding="utf-8")
+        persist.fsync(self._tmp / persist.MANIFEST)
+        persist.fsync(self._tmp)
+
+    def abort(self) -> None:
+        """Drop everything written so far."""
+        self._vectors.close()
+        self._records.close()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> DiskWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc_type is None:
+            try:
+                self.close()
+            except BaseException:
+                self.abort()
+                raise
+        else:
+            self.abort()

@@ -1,0 +1,420 @@
+"""The three widgets in a real JupyterLab page in headless Chromium (contract: docs/widgets.md).
+
+Each test opens its own notebook (own kernel), builds small collections with the fake encoder,
+drives the widget with the mouse and keyboard, and checks what the page shows against what
+Python computes in the same kernel. Screenshots go to artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+T = 60_000  # ms: generous, for a shared 2-core machine
+
+DATA = """\
+import random
+TOPICS = {
+    "cats": "cat kitten whiskers purr mouse windowsill nap fur",
+    "finance": "stock bond market price interest bank loan dividend",
+    "space": "planet rocket orbit star galaxy moon astronaut comet",
+    "cooking": "recipe oven flour butter sauce garlic pasta bake",
+}
+rng = random.Random(0)
+for coll in ("a", "b"):
+    for topic, words in TOPICS.items():
+        batch = [f"{coll}{i} {topic}: " + " ".join(rng.sample(words.split(), 4))
+                 for i in range(25)]
+        get_ipython().run_line_magic("embed", f"{coll} --from batch --meta topic={topic}")
+
+def top_texts(query, k, colls=("a", "b")):
+    hits = []
+    for c in colls:
+        res = get_ipython().run_line_magic("neighbors", f"{query} -c {c} -k {k}")
+        hits += [(-h.score, c, h.id, h.text) for h in res.hits]
+    return [t for *_, t in sorted(hits)[:k]]
+
+print(len(get_ipython().run_line_magic("emb", "list").plain().splitlines()) > 0)
+"""
+
+XSS = [
+    '<img src=x onerror="window.__xss=1">',
+    "<script>window.__xss=2</script>",
+    '<a href="javascript:window.__xss=3">javascript:window.__xss=3</a>',
+]
+NO_XSS_JS = """(roots) => {
+  const found = [];
+  for (const id of roots) {
+    for (const root of document.querySelectorAll(`[data-testid=${id}]`)) {
+      for (const el of root.querySelectorAll('img, script, iframe, object, embed, a[href]')) {
+        found.push(id + ': <' + el.tagName.toLowerCase() + '>');
+      }
+    }
+  }
+  return {found, xss: typeof window.__xss === 'undefined' ? null : String(window.__xss)};
+}"""
+
+
+def py_json(p: Any, expr: str) -> Any:
+    """Evaluate `expr` in the kernel; its value, through JSON."""
+    out = p.run(f"print(json.dumps({expr}))")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+# -- map helpers -----------------------------------------------------------------------------
+
+
+def canvas_box(root: Any) -> dict[str, float]:
+    canvas = root.locator("[data-testid=map-canvas]")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box and box["width"] > 0 and box["height"] > 0, "map canvas has no size"
+    return box
+
+
+def to_page(xy: list[float], box: dict[str, float]) -> tuple[float, float]:
+    """Page pixel of map coordinates (regl-scatterplot's default camera: y in [-1, 1] spans the
+    canvas height, x is scaled by the same factor around the centre)."""
+    half = box["height"] / 2
+    return box["x"] + box["width"] / 2 + xy[0] * half, box["y"] + half - xy[1] * half
+
+
+def isolated_rows(coords: list[list[float]], box: dict[str, float], count: int) -> list[int]:
+    """Rows whose nearest other point is farthest away on screen (unambiguous hover targets)."""
+    pix = [to_page(c, box) for c in coords]
+    gaps = []
+    for i, (x, y) in enumerate(pix):
+        nearest = min(((x - u) ** 2 + (y - v) ** 2 for j, (u, v) in enumerate(pix) if j != i),
+                      default=1e9)  # fmt: skip
+        inside = box["x"] + 8 < x < box["x"] + box["width"] - 8 and (
+            box["y"] + 8 < y < box["y"] + box["height"] - 8
+        )
+        if inside:
+            gaps.append((nearest, i))
+    return [i for _, i in sorted(gaps, reverse=True)[:count]]
+
+
+def hover(page: Any, root: Any, point: list[float], want: str) -> str:
+    """Move the mouse onto the map point `point` and wait for the tooltip to show `want`.
+
+    The canvas is measured here, after any cell ran (running a cell scrolls the notebook)."""
+    xy = to_page(point, canvas_box(root))
+    tooltip = root.locator("[data-testid=map-tooltip]")
+    page.mouse.move(xy[0] - 30, xy[1] - 30)
+    page.mouse.move(xy[0], xy[1], steps=4)
+    page.mouse.move(xy[0] + 0.5, xy[1] + 0.5)
+    expect(tooltip).to_be_visible(timeout=T)
+    expect(tooltip).to_contain_text(want, timeout=T)  # "…" while the kernel answers
+    return str(tooltip.text_content() or "")
+
+
+def open_map(p: Any, call: str, var: str = "m") -> Any:
+    p.run(f"{var} = {call}\n{var}")
+    root = p.nb.widget("embmagic-map")
+    expect(root).to_have_attribute("data-painted", "1", timeout=T)
+    return root
+
+
+# -- tests -----------------------------------------------------------------------------------
+
+
+def test_map_legend_hover_query_and_selection(notebook: Any) -> None:
+    p = notebook()
+    p.run(DATA)
+    root = open_map(p, "%emb map a b --color-by topic")
+    page = p.page
+
+    # legend: one entry per label, in the kernel's order
+    labels = py_json(p, '[e["label"] for e in m.legend]')
+    assert sorted(labels) == ["cats", "cooking", "finance", "space"]
+    items = root.locator("[data-testid=map-legend] [data-testid=map-legend-item]")
+    expect(items).to_have_text(labels, timeout=T)
+    expect(root.locator("[data-testid=map-status]")).to_contain_text("200 points")
+
+    # hover: the tooltip shows the record under the mouse
+    coords = py_json(p, "m.coords.tolist()")
+    categories = py_json(p, "m.data.category.tolist()")
+    box = canvas_box(root)
+    rows = isolated_rows(coords, box, 2)
+    wants = py_json(p, f"[m.data.record(r)[1].text for r in {rows}]")
+    for row, want in zip(rows, wants, strict=True):
+        hover(page, root, coords[row], want)
+        tip = root.locator("[data-testid=map-tooltip]")
+        assert tip.get_attribute("data-row") == str(row)
+        assert tip.locator(".text").count() == 0 or tip.locator(".text").text_content() == want
+
+    # query box: the hits are the nearest records over both collections, as %neighbors says
+    k = int(root.locator("[data-testid=map-k]").input_value())
+    query = "kitten whiskers nap"
+    root.locator("[data-testid=map-query]").fill(query)
+    root.locator("[data-testid=map-query]").press("Enter")
+    expected = py_json(p, f"top_texts({query!r}, {k})")
+    hit_texts = root.locator("[data-testid=map-hits] [data-testid=map-hit] .text")
+    expect(hit_texts).to_have_text(expected, timeout=T)
+    assert py_json(p, "[h['text'] for h in m.last_hits]") == expected
+    assert len(py_json(p, "m.highlighted")) == k
+    expect(root.locator("[data-testid=map-highlight]")).to_have_count(k, timeout=T)
+    p.nb.screenshot(root, "map")
+
+    # selection: shift + drag a rectangle; Python gets the rows inside it
+    page.mouse.move(0, 0)
+    box = canvas_box(root)
+    # a rectangle over the middle of the first legend category's points
+    first = [to_page(c, box) for c, cat in zip(coords, categories, strict=True) if cat == 0]
+    cx = sorted(x for x, _ in first)[len(first) // 2]
+    cy = sorted(y for _, y in first)[len(first) // 2]
+    half = box["height"] * 0.08
+    x0, y0, x1, y1 = cx - half, cy - half, cx + half * 1.2, cy + half * 0.8
+    # three sides: the lasso closes itself (ending on the start would count as a click)
+    lasso(page, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+    inside, near = rows_in(coords, box, (x0, y0, x1, y1))
+    assert inside, "no point inside the dragged rectangle: pick another one"
+    try:  # the front end's own count, shown as it sends the rows to Python
+        expect(root.locator("[data-testid=map-selected]")).to_contain_text(
+            "selected", timeout=10_000
+        )
+    except AssertionError as exc:
+        msg = (
+            f"Shift+drag selected nothing; {len(inside)} points lie inside the rectangle. In "
+            "JupyterLab a Shift+mousedown inside a cell starts the notebook's cell-range "
+            "selection, which swallows the following mousemove/mouseup events: the map must "
+            "stop mousedown from propagating out of its canvas"
+        )
+        raise AssertionError(msg) from exc
+    out = p.run("print(len(m.selected), sorted(m.selected)[:5])")
+    count = int(out.split()[0])
+    got = set(py_json(p, "[m.data.row_of(c, i) for c, i in m.selected]"))
+    assert count == len(got) > 0, out
+    assert inside <= got <= near, (sorted(inside), sorted(got), sorted(near))
+    shown = root.locator("[data-testid=map-selected]").text_content() or ""
+    assert shown.startswith(f"{count} "), shown
+    p.nb.screenshot(root, "map_selection")
+    frame = py_json(p, "list(m.selection_frame().columns)")
+    assert frame[:3] == ["collection", "id", "text"] and "topic" in frame
+
+
+def lasso(page: Any, corners: list[tuple[float, float]]) -> None:
+    """Hold Shift and drag the mouse along `corners` (regl-scatterplot's lasso gesture)."""
+    page.mouse.move(*corners[0])
+    page.keyboard.down("Shift")
+    page.mouse.down()
+    for (ax, ay), (bx, by) in itertools.pairwise(corners):
+        for s in range(1, 11):
+            page.mouse.move(ax + (bx - ax) * s / 10, ay + (by - ay) * s / 10)
+            page.wait_for_timeout(20)  # the lasso samples the pointer every lassoMinDelay ms
+    page.mouse.up()
+    page.keyboard.up("Shift")
+
+
+def rows_in(
+    coords: list[list[float]],
+    box: dict[str, float],
+    rect: tuple[float, float, float, float],
+    margin: float = 4.0,
+) -> tuple[set[int], set[int]]:
+    """Rows surely inside the rectangle (margin in), and rows possibly inside (margin out)."""
+    x0, y0, x1, y1 = rect
+    sure, maybe = set(), set()
+    for i, c in enumerate(coords):
+        x, y = to_page(c, box)
+        if x0 + margin < x < x1 - margin and y0 + margin < y < y1 - margin:
+            sure.add(i)
+        if x0 - margin < x < x1 + margin and y0 - margin < y < y1 + margin:
+            maybe.add(i)
+    return sure, maybe
+
+
+def explorer_texts(root: Any) -> list[str]:
+    cells = root.locator("[data-testid=explorer-results] [data-testid=explorer-row] td.text")
+    return [str(c.text_content()) for c in cells.all()]
+
+
+def wait_rows(page: Any, root: Any, want: list[str]) -> None:
+    """Wait until the explorer shows exactly the texts `want`, in order."""
+    page.wait_for_function(
+        """([root, want]) => {
+             const rows = root.querySelectorAll(
+               '[data-testid=explorer-results] [data-testid=explorer-row] td.text');
+             const got = Array.from(rows).map(r => r.textContent);
+             return JSON.stringify(got) === JSON.stringify(want);
+           }""",
+        arg=[root.element_handle(), want],
+        timeout=T,
+    )
+
+
+def test_explorer_query_k_and_collection(notebook: Any) -> None:
+    p = notebook()
+    p.run(DATA)
+    p.run("ex = %neighbors kitten nap -c a -k 5 --widget\nex")
+    root = p.nb.widget("embmagic-explorer")
+    expect(root).to_be_visible(timeout=T)
+    wait_rows(p.page, root, py_json(p, "top_texts('kitten nap', 5, ['a'])"))
+
+    query = "rocket orbit galaxy"
+    root.locator("[data-testid=explorer-query]").fill(query)
+    wait_rows(p.page, root, py_json(p, f"top_texts({query!r}, 5, ['a'])"))
+    assert py_json(p, "[ex.query, ex.k, ex.collection]") == [query, 5, "a"]
+    assert py_json(p, "[h.text for h in ex.hits]") == explorer_texts(root)
+
+    # the k slider, dragged with the mouse
+    slider = root.locator("[data-testid=explorer-k]")
+    set_range_by_mouse(p.page, slider, 3)
+    wait_rows(p.page, root, py_json(p, f"top_texts({query!r}, 3, ['a'])"))
+    assert py_json(p, "ex.k") == 3
+
+    # the other collection
+    root.locator("[data-testid=explorer-collection]").select_option("b")
+    wait_rows(p.page, root, py_json(p, f"top_texts({query!r}, 3, ['b'])"))
+    assert py_json(p, "ex.collection") == "b"
+    expect(root.locator("[data-testid=explorer-error]")).to_be_hidden()
+    p.nb.screenshot(root, "explorer")
+
+    # ... and with the keyboard: JupyterLab's command-mode shortcuts (ArrowLeft/Right move
+    # between headings) must not swallow the keys of a focused control in the widget
+    slider.focus()
+    slider.press("ArrowRight")
+    try:
+        expect(slider).to_have_value("4", timeout=10_000)
+    except AssertionError as exc:
+        msg = (
+            "ArrowRight on the focused k slider did nothing: JupyterLab's command-mode "
+            "shortcut (notebook:move-cursor-heading-above-or-collapse) took the key; controls "
+            "need data-lm-suppress-shortcuts or the widget must stop keydown propagation"
+        )
+        raise AssertionError(msg) from exc
+    wait_rows(p.page, root, py_json(p, f"top_texts({query!r}, 4, ['b'])"))
+
+
+def set_range_by_mouse(page: Any, slider: Any, value: int) -> None:
+    """Drag a range input's thumb with the mouse until it reads `value`."""
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    lo, hi = float(slider.get_attribute("min") or 0), float(slider.get_attribute("max") or 100)
+    now = float(slider.input_value())
+    y = box["y"] + box["height"] / 2
+    # the thumb centre runs from about half a thumb in from each end
+    x = box["x"] + 8 + (now - lo) / (hi - lo) * (box["width"] - 16)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    step = -1.0 if value < now else 1.0
+    for _ in range(int(box["width"]) + 40):
+        if float(slider.input_value()) == value:
+            break
+        x += step
+        page.mouse.move(x, y)
+    page.mouse.up()
+    assert float(slider.input_value()) == value, f"slider reads {slider.input_value()}"
+
+
+def test_rag_panel_answers_and_cites(notebook: Any) -> None:
+    p = notebook()
+    p.run(DATA)
+    p.run("panel = %rag --widget -c a\npanel")
+    root = p.nb.widget("embmagic-rag")
+    expect(root).to_be_visible(timeout=T)
+    root.locator("[data-testid=rag-question]").fill("What does the kitten do on the windowsill?")
+    root.locator("[data-testid=rag-ask]").click()
+    cites = root.locator("[data-testid=rag-cite]")
+    expect(cites.first).to_be_visible(timeout=T)
+    # a cell queued behind the ask command runs once the answer is complete
+    result = py_json(
+        p,
+        "{'answer': panel.result.answer, 'cited': panel.result.cited, 'busy': panel.busy,"
+        " 'sources': [s['text'] for s in panel.sources], 'ns': [s['n'] for s in panel.sources]}",
+    )
+    assert not result["busy"] and result["answer"] and result["cited"]
+    expect(root.locator("[data-testid=rag-answer]")).to_have_text(result["answer"], timeout=T)
+    items = root.locator("[data-testid=rag-sources] [data-testid=rag-source-item] .text")
+    expect(items).to_have_text(result["sources"], timeout=T)
+
+    n = int(cites.first.get_attribute("data-n") or "0")
+    assert n in result["cited"]
+    cites.first.click()
+    source = root.locator("[data-testid=rag-source]")
+    expect(source).to_be_visible(timeout=T)
+    expect(source.locator("[data-testid=rag-source-text]")).to_have_text(
+        result["sources"][result["ns"].index(n)]
+    )
+    expect(root.locator("[data-testid=rag-error]")).to_be_hidden()
+    p.nb.screenshot(root, "rag")
+
+
+def test_document_text_is_never_markup(notebook: Any) -> None:
+    p = notebook()
+    texts = [*XSS, "a plain sentence about cats", "another plain sentence about rockets"]
+    p.run(f"texts = {texts!r}\n%embed x --from texts")
+    # map: hover every payload; the tooltip shows it as text
+    map_root = open_map(p, "%emb map x")
+    coords = py_json(p, "m.coords.tolist()")
+    rows = py_json(p, "[m.data.row_of('x', i) for i in range(len(texts))]")
+    for i, payload in enumerate(XSS):
+        hover(p.page, map_root, coords[rows[i]], payload)
+    # map query box lists the payloads as hits
+    map_root.locator("[data-testid=map-k]").fill("5")
+    map_root.locator("[data-testid=map-query]").fill("window xss")
+    map_root.locator("[data-testid=map-query]").press("Enter")
+    for payload in XSS:
+        expect(map_root.locator("[data-testid=map-hits]")).to_contain_text(payload, timeout=T)
+    p.nb.screenshot(map_root, "xss_map")
+
+    # explorer rows
+    p.run("ex = %neighbors window xss -c x -k 5 --widget\nex")
+    ex_root = p.nb.widget("embmagic-explorer")
+    for payload in XSS:
+        expect(ex_root.locator("[data-testid=explorer-results]")).to_contain_text(
+            payload, timeout=T
+        )
+    p.nb.screenshot(ex_root, "xss_explorer")
+
+    # RAG answer and sources
+    p.run("panel = %rag --widget -c x -k 5\npanel")
+    rag_root = p.nb.widget("embmagic-rag")
+    rag_root.locator("[data-testid=rag-question]").fill("What does window.__xss do in the img?")
+    rag_root.locator("[data-testid=rag-ask]").click()
+    for payload in XSS:
+        expect(rag_root.locator("[data-testid=rag-sources]")).to_contain_text(payload, timeout=T)
+    answer = py_json(p, "panel.result.answer")
+    expect(rag_root.locator("[data-testid=rag-answer]")).to_have_text(answer, timeout=T)
+    cites = rag_root.locator("[data-testid=rag-cite]")
+    for i in range(cites.count()):
+        cites.nth(i).click()
+    for item in rag_root.locator("[data-testid=rag-source-item]").all():
+        item.click()
+        expect(rag_root.locator("[data-testid=rag-source]")).to_be_visible()
+    p.page.wait_for_timeout(300)  # an injected onerror would fire within a few tasks
+
+    found = p.page.evaluate(NO_XSS_JS, ["embmagic-map", "embmagic-explorer", "embmagic-rag"])
+    assert found == {"found": [], "xss": None}, found
+    assert not p.dialogs, p.dialogs
+    p.nb.screenshot(rag_root, "xss_rag")
+
+
+def test_errors_reach_the_front_end(notebook: Any) -> None:
+    p = notebook()
+    p.run(DATA)
+    p.run("ex = %neighbors kitten -c a --widget\nex")
+    root = p.nb.widget("embmagic-explorer")
+    expect(root).to_be_visible(timeout=T)
+    p.run("%emb drop a")
+    root.locator("[data-testid=explorer-query]").fill("rocket")
+    error = root.locator("[data-testid=explorer-error]")
+    expect(error).to_contain_text("no collection named 'a'", timeout=T)
+    assert "\n" not in (error.text_content() or "").strip()
+    p.nb.screenshot(root, "explorer_error")
+
+    # the map: a k the kernel refuses comes back as one error line
+    map_root = open_map(p, "%emb map b")
+    map_root.locator("[data-testid=map-k]").fill("1000")
+    map_root.locator("[data-testid=map-query]").fill("rocket")
+    map_root.locator("[data-testid=map-query]").press("Enter")
+    map_error = map_root.locator("[data-testid=map-error]")
+    expect(map_error).to_contain_text("k must be between 1 and", timeout=T)
+    assert "\n" not in (map_error.text_content() or "").strip()
+    p.nb.screenshot(map_root, "map_error")
