@@ -96,6 +96,12 @@ class SourceGenerator(Protocol):
     ) -> Iterator[str]: ...
 
 
+def streams(generator: object) -> bool:
+    """Whether to stream: language models do; a source-based answer (extractive) is computed at
+    once, so a live view would only leave an empty output behind."""
+    return not isinstance(generator, SourceGenerator)
+
+
 @dataclass
 class CallableGenerator:
     """Wraps a plain `prompt -> str` function (a user's own LLM call, or a test double)."""

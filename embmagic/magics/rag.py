@@ -66,7 +66,7 @@ class StreamDisplay:
 def run_rag(session: Session, opts: Options, args: argparse.Namespace, question: str) -> RagResult:
     """Answer `question` from a collection and return the answer with its numbered sources."""
     from embmagic.core.generator_registry import load_generator
-    from embmagic.core.generators import SourceGenerator
+    from embmagic.core.generators import streams as should_stream
     from embmagic.core.rag import ask
 
     if not question:
@@ -77,9 +77,7 @@ def run_rag(session: Session, opts: Options, args: argparse.Namespace, question:
     generator = load_generator(
         args.llm or opts.generator, encoder=engine, settings=generator_settings(opts)
     )
-    # A source-based answer (extractive) is computed at once: a live view would only leave an
-    # empty output behind. Language models stream.
-    streams = not isinstance(generator, SourceGenerator)
+    streams = should_stream(generator)
     live = StreamDisplay(f"{generator.name} ({generator.model})") if streams else None
     try:
         reply = ask(

@@ -1,8 +1,8 @@
 """Commands the front ends call (anywidget's `experimental.invoke`), made safe to call.
 
 anywidget sends a reply only when the command returns; one that raises leaves the front end
-waiting. `widget_command` therefore turns every failure into `{"ok": false, "error": line}`,
-which the front end shows in the widget's error line, and marks the method as a command.
+waiting. `widget_command` therefore turns every failure into `{"ok": false, "error": line}`, also
+set on the widget's `error` trait (its error line), and marks the method as a command.
 """
 
 from __future__ import annotations
@@ -36,14 +36,21 @@ def widget_command(
                 raise EmbmagicError(f"a command message must be a JSON object, not {got}")
             out = fn(self, msg, buffers)
         except (EmbmagicError, OSError, ValueError, KeyError, TypeError) as exc:
-            return {"ok": False, "error": one_line(exc)}, []
+            return _failed(self, one_line(exc))
         except Exception as exc:  # shown in the widget, logged with its traceback here
             log.exception("widget command %s failed", fn.__name__)
-            return {"ok": False, "error": f"{type(exc).__name__}: {one_line(exc)}"}, []
+            return _failed(self, f"{type(exc).__name__}: {one_line(exc)}")
         reply, out_buffers = out if isinstance(out, tuple) else (out, [])
         return {"ok": True, **reply}, out_buffers
 
     return command(run)
+
+
+def _failed(widget: Any, error: str) -> tuple[Reply, Buffers]:
+    """The failure reply; the widget's `error` trait (its error line) shows it too."""
+    if hasattr(widget, "error"):
+        widget.error = error
+    return {"ok": False, "error": error}, []
 
 
 def one_line(exc: BaseException) -> str:

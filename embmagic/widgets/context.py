@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from embmagic.errors import EmbmagicError
 from embmagic.magics.options import Options
 from embmagic.session import Session
+
+if TYPE_CHECKING:
+    from embmagic.engine import Engine
+    from embmagic.store import Collection
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -21,11 +25,11 @@ class Context:
     session: Session
     options: Callable[[], Options] = field(default=Options)
 
-    def engine_for(self, model_id: str) -> Any:
-        opts = self.options()
-        return self.session.engine(
-            model_id, opts.device, batch_size=opts.batch_size, progress=opts.show_progress
-        )
+    def engine_for(self, collection: Collection) -> Engine:
+        """The engine that built `collection` (what the magics query it with)."""
+        from embmagic.magics.query import collection_engine
+
+        return collection_engine(self.session, self.options(), collection)
 
 
 def resolve_context(session: Session | None, options: Options | None) -> Context:

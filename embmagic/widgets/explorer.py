@@ -75,7 +75,7 @@ class Explorer(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
         session = self._context.session
         name = collection or self.collection
         chosen = session.collection(name)
-        hits = neighbors(chosen, self._context.engine_for(chosen.model_id), text, k=k)
+        hits = neighbors(chosen, self._context.engine_for(chosen), text, k=k)
         opts = self._context.options()
         result = NeighborsResult(text, name, hits, opts.display_limit, opts.text_width)
         with self.hold_sync():
@@ -93,12 +93,8 @@ class Explorer(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
 
     @widget_command
     def search_command(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
-        try:
-            result = self.search(
-                str(msg["text"]), int(msg.get("k", self.k)), msg.get("collection") or None
-            )
-        except Exception as exc:
-            self.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise
+        result = self.search(
+            str(msg["text"]), int(msg.get("k", self.k)), msg.get("collection") or None
+        )
         return {"hits": self.results, "title": result.title()}
 

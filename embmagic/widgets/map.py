@@ -106,7 +106,7 @@ class Map(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
         if not 1 <= k <= MAX_K:
             raise InvalidArgumentError(f"k must be between 1 and {MAX_K}, got {k}")
         d = self.data
-        engine = self._context.engine_for(d.collections[0].model_id)
+        engine = self._context.engine_for(d.collections[0])  # all share one model
         vector = engine.embed([text])
         found: list[tuple[float, int, str, Any]] = []
         for collection in d.collections:
@@ -205,11 +205,7 @@ class Map(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
 
     @widget_command
     def query_command(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
-        try:
-            hits = self.query(str(msg["text"]), int(msg.get("k", 10)))
-        except Exception as exc:
-            self.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise
+        hits = self.query(str(msg["text"]), int(msg.get("k", 10)))
         return {"point": self.query_point, "rows": [h["row"] for h in hits], "hits": hits}
 
     @widget_command

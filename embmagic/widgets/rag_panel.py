@@ -67,7 +67,7 @@ class RagPanel(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
     def ask(self, question: str) -> RagResult:
         """Answer like `%rag QUESTION -c COLLECTION`; the answer trait grows while it streams."""
         from embmagic.core.generator_registry import load_generator
-        from embmagic.core.generators import SourceGenerator
+        from embmagic.core.generators import streams as should_stream
         from embmagic.core.rag import ask
         from embmagic.magics.rag import generator_settings, to_result
 
@@ -75,11 +75,11 @@ class RagPanel(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
             raise InvalidArgumentError("empty question: type what you want to know")
         opts = self._context.options()
         collection = self._context.session.collection(self.collection_name)
-        engine = self._context.engine_for(collection.model_id)
+        engine = self._context.engine_for(collection)
         generator = self._generator
         if isinstance(generator, str):
             generator = load_generator(generator, encoder=engine, settings=generator_settings(opts))
-        streams = not isinstance(generator, SourceGenerator)
+        streams = should_stream(generator)
         with self.hold_sync():
             self.question, self.answer, self.sources, self.cited = question, "", [], []
             self.generator = f"{generator.name} ({generator.model})"
@@ -111,10 +111,6 @@ class RagPanel(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
 
     @widget_command
     def ask_command(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
-        try:
-            self.ask(str(msg["question"]))
-        except Exception as exc:
-            self.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise
+        self.ask(str(msg["question"]))
         return {"answer": self.answer, "cited": self.cited, "sources": self.sources}
 

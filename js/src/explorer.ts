@@ -1,6 +1,7 @@
 // Neighbours explorer: query box (search as you type), k slider, collection picker, results.
 import { call, messageOf, TIMEOUTS } from "./call";
 import { ErrorLine, formatScore, guardControls, h, replaceChildren, style } from "./dom";
+import { subscribe } from "./model";
 import type { Cleanup, RenderProps } from "./types";
 
 export interface ExplorerRow {
@@ -150,7 +151,7 @@ export function render({ model, el, experimental }: RenderProps<ExplorerTraits>)
   };
   const onError = () => error.show(model.get("error") ?? "");
 
-  const listeners: [string, () => void][] = [
+  const unsubscribe = subscribe(model, [
     ["change:query", onQuery],
     ["change:k", onK],
     ["change:collections", onCollections],
@@ -158,18 +159,14 @@ export function render({ model, el, experimental }: RenderProps<ExplorerTraits>)
     ["change:results", onResults],
     ["change:status", onStatus],
     ["change:error", onError],
-  ];
-  for (const [event, fn] of listeners) {
-    model.on(event, fn);
-    fn();
-  }
+  ], true);
   el.appendChild(root);
   guardControls(root);
 
   return () => {
     clearTimeout(timer);
     latest = Number.NaN; // replies still in flight are ignored
-    for (const [event, fn] of listeners) model.off(event, fn);
+    unsubscribe();
     root.remove();
   };
 }

@@ -2,6 +2,7 @@
 import { call, messageOf, TIMEOUTS } from "./call";
 import { renderCitations } from "./citations";
 import { ErrorLine, formatScore, guardControls, h, replaceChildren, style, truncate } from "./dom";
+import { subscribe } from "./model";
 import type { Cleanup, RenderProps } from "./types";
 
 export interface RagSource {
@@ -186,7 +187,7 @@ export function render({ model, el, experimental }: RenderProps<RagTraits>): Cle
     }
   });
 
-  const listeners: [string, () => void][] = [
+  const unsubscribe = subscribe(model, [
     ["change:question", onQuestion],
     ["change:answer", onAnswer],
     ["change:sources", onSources],
@@ -195,17 +196,13 @@ export function render({ model, el, experimental }: RenderProps<RagTraits>): Cle
     ["change:warnings", onStatus],
     ["change:busy", onBusy],
     ["change:error", onError],
-  ];
-  for (const [event, fn] of listeners) {
-    model.on(event, fn);
-    fn();
-  }
+  ], true);
   el.appendChild(root);
   guardControls(root);
 
   return () => {
     alive = false;
-    for (const [event, fn] of listeners) model.off(event, fn);
+    unsubscribe();
     root.remove();
   };
 }

@@ -3,6 +3,7 @@
 import { decodeOptional, encodeRows } from "../buffers";
 import { call, messageOf, TIMEOUTS } from "../call";
 import { ErrorLine, guardControls, h, keepMouseInside, replaceChildren, safeColor, style } from "../dom";
+import { subscribe } from "../model";
 import type { Cleanup, RenderProps } from "../types";
 import { renderHits } from "./hits";
 import { HoverCache, type HoverInfo } from "./hover";
@@ -377,7 +378,7 @@ export function renderMap({ model, el, experimental }: RenderProps<MapTraits>, c
     scatter.resize(width, height);
     placeOverlay();
   };
-  const listeners: [string, () => void][] = [
+  const unsubscribe = subscribe(model, [
     ["change:points", onPoints],
     ["change:category", onCategory],
     ["change:legend", onLegend],
@@ -387,8 +388,7 @@ export function renderMap({ model, el, experimental }: RenderProps<MapTraits>, c
     ["change:status", onStatus],
     ["change:error", onError],
     ["change:height", onHeight],
-  ];
-  for (const [event, fn] of listeners) model.on(event, fn);
+  ], false);
   renderLegend(legend, model.get("legend"));
   onStatus();
   onError();
@@ -415,7 +415,7 @@ export function renderMap({ model, el, experimental }: RenderProps<MapTraits>, c
   return () => {
     alive = false;
     resizer?.disconnect();
-    for (const [event, fn] of listeners) model.off(event, fn);
+    unsubscribe();
     box.removeEventListener("pointermove", onPointer);
     hover.clear();
     scatter.destroy();
