@@ -3,6 +3,9 @@
     python bench/bench_ray.py                      # 100,000 texts, MiniLM, all three sides
     python bench/bench_ray.py --n 1000000 --model fake-384
     python bench/bench_ray.py --quick              # 2,000 texts (CI smoke run)
+    python bench/bench_ray.py --n 50000 --sides local,ray-shards@256,ray-shards@2048
+
+A side may name its texts per Ray batch after "@" (default: RaySettings.batch_size).
 
 Texts are 6-14 words drawn from the vocabulary of real sentences (stdlib docstrings), seeded
 per block so every side embeds the same texts. Each side runs in its own process so its peak
@@ -66,7 +69,9 @@ def side(name: str, n: int, model: str, out: str, actors: int) -> dict[str, Any]
         embed_on_ray,
     )
 
-    settings = RaySettings(concurrency=actors)
+    spec = name
+    name, _, batch = name.partition("@")  # "ray-shards@2048": texts per Ray batch
+    settings = RaySettings(concurrency=actors, **({"batch_size": int(batch)} if batch else {}))
 
     vocab = vocabulary()
     if name.startswith("ray"):
@@ -102,7 +107,7 @@ def side(name: str, n: int, model: str, out: str, actors: int) -> dict[str, Any]
         rows = job.rows
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"side": name, "rows": rows, "seconds": seconds, "peak_mb": peak_mb}
+    return {"side": spec, "rows": rows, "seconds": seconds, "peak_mb": peak_mb}
 
 
 def main() -> None:
@@ -121,7 +126,7 @@ def main() -> None:
         return
     actors = args.actors or "auto"
     print(f"{n:,} texts, model {args.model}, {os.cpu_count()} CPUs, actors {actors}; "
-          "each side in its own process")  # fmt: skip
+          "each side in its own process", flush=True)  # fmt: skip
     results = []
     for name in args.sides.split(","):
         cmd = [sys.executable, __file__, "--worker", name, "--n", str(n), "--model", args.model,
@@ -130,6 +135,9 @@ def main() -> None:
         if done.returncode != 0:
             sys.exit(f"{name} failed:\n{done.stderr[-3000:]}")
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        r = results[-1]
+        print(f"  {name}: {r['rows']:,} texts in {r['seconds']:.1f} s, driver peak "
+              f"{r['peak_mb']:.0f} MB", flush=True)  # fmt: skip
     base = next((r for r in results if r["side"] == "local"), results[0])
     print(f"\n{'side':12} {'texts':>9} {'seconds':>9} {'texts/s':>9} {'vs local':>9} "
           f"{'driver peak MB':>15}")  # fmt: skip

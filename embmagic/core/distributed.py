@@ -6,7 +6,10 @@ each actor loads its own engine with `load_engine(model)` and uses the engine's 
 streams the results back to the driver batch by batch. The driver appends each batch to Parquet
 shards (`part-00000.parquet`, ... : `text`, `metadata` as JSON, `vector` as a fixed-size list of
 float32) and adds it to the collection; it never holds more than one shard's worth of vectors
-besides the collection itself.
+besides the collection itself. Shards are kept when a folder is given (`--out DIR`) or when
+there is no collection (shards-only); otherwise they go to a temporary folder that is deleted
+once the collection holds the vectors. Texts an existing collection already holds (same
+SHA-256) are marked in Ray and never embedded, as on the local path.
 
 Ray is optional (`pip install "embmagic[ray]"`) and imported only when a job runs. A failure or
 a KeyboardInterrupt (Ctrl-C) closes the stream, which stops the Ray job and its actors, and
@@ -15,10 +18,12 @@ removes what the job had added, so the collection is left as it was.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import logging
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -237,7 +242,8 @@ class EngineActor:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         texts = [str(t) for t in batch["text"]]
-        keep = [i for i, s in enumerate(batch["skip"]) if not s]
+        held = batch.get("held", np.zeros(len(texts), dtype=bool))
+        keep = [i for i, s in enumerate(batch["skip"]) if not s and not held[i]]
         vectors = np.zeros((len(texts), self.engine.dim), dtype=np.float32)
         if keep:
             vectors[keep] = self.engine.embed([texts[i] for i in keep])
@@ -245,6 +251,7 @@ class EngineActor:
             "text": batch["text"],
             "metadata": batch["metadata"],
             "skip": batch["skip"],
+            "held": held,
             "vector": vectors,
             "engine": np.array([self.tag] * len(texts), dtype=object),
         }
@@ -334,12 +341,21 @@ def embed_on_ray(
     the Ray job is cancelled and every record this call added is removed again.
     """
     settings = settings or RaySettings()
+    if collection is not None:
+        collection.check_writable()  # before the job: a read-only one would fail at the end
     ray = connect(settings.address)
     start = time.perf_counter()
+    keep_shards = shard_dir is not None or (collection is None and new_name is None)
     out_dir = Path(shard_dir) if shard_dir is not None else _default_shard_dir(new_name)
     out_dir.mkdir(parents=True, exist_ok=True)
     actors, cpus, gpus = default_actors(ray, settings)
-    ds = source.dataset(ray, settings).map_batches(
+    ds = source.dataset(ray, settings)
+    if collection is not None and len(collection):
+        # texts the collection holds are marked in Ray and never embedded (like the local path)
+        digests = ray.put(collection.content_digests())
+        ds = ds.map_batches(_mark_held, fn_args=(digests,), batch_format="numpy", num_cpus=0,
+                            concurrency=READERS)  # fmt: skip
+    ds = ds.map_batches(
         EngineActor,
         batch_size=settings.batch_size,
         batch_format="numpy",
@@ -365,11 +381,38 @@ def embed_on_ray(
             if collection is not None and result.added:
                 collection.delete(result.added)
             result.collection = collection
+            _remove_shards(writer.files, None if keep_shards else out_dir)
             raise
         _close(stream)
     result.shards = writer.files
+    if not keep_shards:  # they were only the way into the collection, which now holds them
+        _remove_shards(writer.files, out_dir)
+        result.shard_dir, result.shards = "", []
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _remove_shards(files: list[str], folder: Path | None) -> None:
+    """Delete the shards a job wrote (and `folder`, the temporary folder it made, if given)."""
+    for name in files:
+        Path(name).unlink(missing_ok=True)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _mark_held(batch: dict[str, np.ndarray], ref: Any) -> dict[str, np.ndarray]:
+    """Add a `held` column: True where the collection already holds the text (by SHA-256, the
+    collection's own identity). `ref`: the object-store ref of its sorted `content_digests()`
+    (read zero-copy from shared memory in each task)."""
+    import ray
+
+    held: np.ndarray = ray.get(ref)
+    digests = np.array(
+        [hashlib.sha256(str(t).encode("utf-8")).digest() for t in batch["text"]], dtype="S32"
+    )
+    at = np.minimum(np.searchsorted(held, digests), len(held) - 1)
+    batch["held"] = (held[at] == digests) & np.array([not s for s in batch["skip"]], dtype=bool)
+    return batch
 
 
 def _consume(
@@ -385,12 +428,15 @@ def _consume(
 
     done = 0
     for batch in stream:
-        skips = [str(s) for s in batch["skip"]]
-        keep = [i for i, s in enumerate(skips) if not s]
+        skips, held = [str(s) for s in batch["skip"]], batch["held"]
+        keep = [i for i, s in enumerate(skips) if not s and not held[i]]
         for s in skips:
             if s:
                 path, _, reason = s.partition("\t")
                 result.skipped.append(SkippedFile(path, reason))
+        if collection is not None:
+            known = collection.ids_for_texts([str(t) for t in batch["text"][held]])
+            result.existing += [i for i in known if i is not None]
         done += len(skips)
         if keep:
             texts = [str(batch["text"][i]) for i in keep]
@@ -415,10 +461,13 @@ def _consume(
 
 
 class _ShardWriter:
-    """Buffers rows and writes one Parquet file per `rows` rows: part-00000.parquet, ..."""
+    """Buffers rows and writes one Parquet file per `rows` rows: part-00000.parquet, ...;
+    numbering continues after the parts a folder already holds (earlier jobs' shards stay)."""
 
     def __init__(self, folder: Path, rows: int) -> None:
         self.folder, self.rows = folder, rows
+        numbers = [int(p.stem[5:]) for p in folder.glob("part-*.parquet") if p.stem[5:].isdigit()]
+        self.first = max(numbers, default=-1) + 1
         self.files: list[str] = []
         self._parts: list[tuple[list[str], list[Metadata], Vectors]] = []
         self._buffered = 0
@@ -441,7 +490,7 @@ class _ShardWriter:
         dim = vectors.shape[1]
         column = pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1)), dim)
         table = pa.table({"text": texts, "metadata": metas, "vector": column})
-        path = self.folder / f"part-{len(self.files):05d}.parquet"
+        path = self.folder / f"part-{self.first + len(self.files):05d}.parquet"
         pq.write_table(table, path)
         self.files.append(str(path))
         self._parts, self._buffered = [], 0

@@ -188,6 +188,8 @@ def add_batch(
     """Encode the texts `name` does not hold yet and add them; register a new collection last."""
     start = time.perf_counter()
     existing = session.collections.get(name)
+    if existing is not None:
+        existing.check_writable()  # before encoding anything
     engine = _engine_for(session, opts, existing, model)
     collection = existing if existing is not None else _new_collection(name, engine)
     new_texts, new_meta, present = _unseen(collection, batch)
@@ -239,8 +241,8 @@ def _unseen(collection: Collection, batch: Batch) -> tuple[list[str], list[Metad
     metas: list[Metadata] = []
     present: list[int] = []
     seen: set[str] = set()
-    for text, meta in zip(batch.texts, batch.metadata, strict=True):
-        known = collection.id_for_text(text)
+    found = collection.ids_for_texts(batch.texts)
+    for text, meta, known in zip(batch.texts, batch.metadata, found, strict=True):
         if known is not None:
             present.append(known)
         elif text not in seen:
@@ -313,8 +315,9 @@ class RayEmbedResult(EmbedResult):
 
     def plain(self) -> str:
         lines = [self.summary()]
-        lines.append(f"ray: {self.actors} engine actor(s); {self.shards} Parquet shard(s) in "
-                     f"{self.shard_dir}")  # fmt: skip
+        kept = (f"{self.shards} Parquet shard(s) in {self.shard_dir}" if self.shard_dir else
+                "shards not kept (--out DIR keeps them)")  # fmt: skip
+        lines.append(f"ray: {self.actors} engine actor(s); {kept}")
         if self.skipped:
             lines.append(f"skipped {len(self.skipped)} file(s):")
             lines += [f"  {s.path}: {s.reason}" for s in self.skipped]
@@ -351,6 +354,7 @@ def _run_on_ray(
     existing = session.collections.get(name)
     present: list[int] = []
     if existing is not None:
+        existing.check_writable()
         texts, metas, present = _unseen(existing, batch)
         batch = Batch(texts, metas, batch.skipped)
         if not batch.texts:  # everything is already there: no job to run

@@ -321,12 +321,14 @@ class EmbMagics(Magics):
     @argument("--as", dest="as_name", metavar="NAME", help="name for %%%%emb load")
     @argument("--color-by", metavar="KEY", help="%%%%emb map: colour by this metadata key")
     @argument("--method", choices=("pca", "umap"), default="pca", help="%%%%emb map: projection")
-    @argument("--kind", choices=("flat", "hnsw", "ivfpq"), help="%%%%emb index: index kind")
+    @argument("--kind", choices=("flat", "hnsw", "ivfpq", "lancedb"),
+              help="%%%%emb index: index kind, or lancedb (a LanceDB table at --on-disk)")
     @argument("--nlist", type=positive_int, metavar="N", help="%%%%emb index: ivfpq lists")
     @argument("--m", type=positive_int, metavar="M", help="%%%%emb index: ivfpq PQ codes, hnsw M")
     @argument("--ef-search", type=positive_int, metavar="E", help="%%%%emb index: hnsw ef_search")
     @argument("--nprobe", type=positive_int, metavar="P", help="%%%%emb index: ivfpq lists probed")
-    @argument("--on-disk", metavar="PATH", help="%%%%emb index: ivfpq on disk, written to PATH")
+    @argument("--on-disk", metavar="PATH",
+              help="%%%%emb index: ivfpq on disk, or the LanceDB table, written to PATH")
     @argument("--yes", action="store_true", help="%%%%emb index: build even if RAM looks short")
     @line_magic
     def emb(self, line: str) -> Any:

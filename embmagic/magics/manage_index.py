@@ -1,8 +1,9 @@
-"""`%emb index COLL --kind flat|hnsw|ivfpq [...]` and the memory rows of `%emb info`.
+"""`%emb index COLL --kind flat|hnsw|ivfpq|lancedb [...]` and the memory rows of `%emb info`.
 
 The estimate comes first (printed before a long build, always in the result); a build whose index
 would take more than half of the memory available needs `--yes`. `--on-disk PATH` writes an
-on-disk ivfpq copy and replaces the session's collection by it (read-only, memory-mapped).
+on-disk ivfpq copy and replaces the session's collection by it (read-only, memory-mapped);
+`--kind lancedb --on-disk PATH` copies it into a LanceDB table instead (writable, see lance.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ _PARAMS: dict[str, dict[str, str]] = {
     "flat": {},
     "hnsw": {"m": "M", "ef_search": "ef_search"},
     "ivfpq": {"nlist": "nlist", "m": "pq_m", "nprobe": "nprobe"},
+    "lancedb": {},
 }
 """Per kind: which flags it takes and the index parameter each sets."""
 ANNOUNCE_AT = 100_000
@@ -40,8 +42,8 @@ def index_params(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     """The kind and its parameters from the flags; one-line errors for flags it does not take."""
     kind = args.kind
     if kind is None:
-        msg = "usage: %emb index COLL --kind flat|hnsw|ivfpq [--nlist N] [--m M] [--ef-search E] " \
-              "[--nprobe P] [--on-disk PATH] [--yes]"
+        msg = "usage: %emb index COLL --kind flat|hnsw|ivfpq|lancedb [--nlist N] [--m M] " \
+              "[--ef-search E] [--nprobe P] [--on-disk PATH] [--yes]"
         raise InvalidArgumentError(msg)
     params: dict[str, Any] = {}
     for attr in ("nlist", "m", "ef_search", "nprobe"):
@@ -53,8 +55,10 @@ def index_params(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
             msg = f"{FLAGS[attr]} works only with --kind {' or '.join(takers)}"
             raise InvalidArgumentError(msg)
         params[_PARAMS[kind][attr]] = value
-    if args.on_disk is not None and kind != "ivfpq":
-        raise InvalidArgumentError("--on-disk works only with --kind ivfpq")
+    if args.on_disk is not None and kind not in ("ivfpq", "lancedb"):
+        raise InvalidArgumentError("--on-disk works only with --kind ivfpq or lancedb")
+    if kind == "lancedb" and args.on_disk is None:
+        raise InvalidArgumentError("--kind lancedb needs --on-disk PATH (a directory or URI)")
     return kind, params
 
 
@@ -68,14 +72,18 @@ def run_index(session: Session, name: str, args: argparse.Namespace) -> Result:
     if args.on_disk is not None:
         if len(c) >= ANNOUNCE_AT:
             print(f"writing {c.name!r} on disk: {len(c):,} vectors, now {before.describe()}")
-        c.to_disk(args.on_disk, **params)
-        disk = Collection.load(args.on_disk, name=c.name)
-        session.add_collection(disk, replace=True)
-        after = disk.memory()
+        if kind == "lancedb":
+            moved: Collection = c.to_lance(args.on_disk)
+        else:
+            c.to_disk(args.on_disk, **params)
+            moved = Collection.load(args.on_disk, name=c.name)
+        session.add_collection(moved, replace=True)
+        after = moved.memory()
+        where = "in LanceDB" if kind == "lancedb" else "on disk"
         return MessageResult(
-            f"{c.name!r} is now on disk at {args.on_disk}: {after.describe()} "
+            f"{c.name!r} is now {where} at {args.on_disk}: {after.describe()} "
             f"(was {before.describe()})",
-            {"kind": disk.index_status, "estimate": before, "memory": after,
+            {"kind": moved.index_status, "estimate": before, "memory": after,
              "path": args.on_disk})
     wanted = c.estimate_for(kind, **params)
     _check_room(wanted.ram_bytes, bool(args.yes))

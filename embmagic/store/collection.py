@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,6 +38,9 @@ from embmagic.store.validate import (
     metadata_json,
 )
 from embmagic.types import Hit, Metadata, Record, Vectors
+
+if TYPE_CHECKING:
+    from embmagic.store.lance import LanceCollection
 
 _QUANTISED_TOLERANCE = 0.01
 """Max per-component difference under which a re-added vector counts as unchanged when the
@@ -71,17 +74,33 @@ class _Plan:
     next_id: int
 
 
+@dataclass(frozen=True)
+class RecordChunk:
+    """Consecutive records with their vectors, for copying a collection (to_disk, to_lance)."""
+
+    ids: IdArray
+    vectors: Vectors
+    texts: list[str]
+    sha256: list[str]
+    metadata_json: list[str]
+
+
+def check_name_and_dim(name: Any, dim: Any) -> None:
+    """A non-empty name and a positive int dimension, else InvalidArgumentError."""
+    if not isinstance(name, str) or not name:
+        msg = "a collection needs a non-empty name"
+        raise InvalidArgumentError(msg)
+    if isinstance(dim, bool) or not isinstance(dim, int) or dim <= 0:
+        msg = f"dim must be a positive integer, got {dim!r}"
+        raise InvalidArgumentError(msg)
+
+
 class Collection:
     """Records searchable by cosine similarity (inner product of unit vectors)."""
 
     def __init__(self, name: str, model_id: str, dim: int, kind: str = "flat",
                  **index_params: Any) -> None:
-        if not isinstance(name, str) or not name:
-            msg = "a collection needs a non-empty name"
-            raise InvalidArgumentError(msg)
-        if isinstance(dim, bool) or not isinstance(dim, int) or dim <= 0:
-            msg = f"dim must be a positive integer, got {dim!r}"
-            raise InvalidArgumentError(msg)
+        check_name_and_dim(name, dim)
         self.name, self.model_id, self.dim = name, str(model_id), dim
         self._index: VectorIndex = make_index(kind, dim, index_params)
         self._entries: dict[int, _Entry] = {}
@@ -114,6 +133,10 @@ class Collection:
 
     # -- adding ----------------------------------------------------------------------------
 
+    def check_writable(self) -> None:
+        """Nothing here; read-only collections (on-disk ivfpq) raise ReadOnlyCollectionError,
+        so a caller can refuse before doing expensive work (embedding) for an add."""
+
     def add(self, texts: Sequence[str], vectors: Any, metadata: Any = None, ids: Any = None, *,
             model_id: str | None = None) -> AddResult:
         """Store texts with their vectors. Without ids, texts already present (same SHA-256) are
@@ -136,9 +159,10 @@ class Collection:
 
     def _plan_by_hash(self, hashes: list[str]) -> _Plan:
         plan = _Plan(AddResult(), [], [], self._next_id)
+        known = self._ids_for_hashes(hashes)
         batch: dict[str, int] = {}
         for row, digest in enumerate(hashes):
-            found = batch.get(digest, self._id_for_hash(digest))
+            found = batch.get(digest, known.get(digest))
             if found is not None:
                 plan.result.existing.append(found)
                 continue
@@ -151,6 +175,26 @@ class Collection:
     def _plan_by_id(self, given: list[int], texts: list[str], metas: list[Metadata],
                     vecs: Vectors) -> _Plan:
         plan = _Plan(AddResult(), [], [], max(self._next_id, max(given, default=-1) + 1))
+        present, unchanged = self._compare_stored(given, texts, metas, vecs)
+        for row, i in enumerate(given):
+            if i in unchanged:
+                plan.result.existing.append(i)
+            elif i in present:
+                plan.replaces.append((i, row))
+                plan.result.updated.append(i)
+            else:
+                plan.inserts.append((i, row))
+                plan.result.added.append(i)
+        return plan
+
+    def _ids_for_hashes(self, hashes: list[str]) -> dict[str, int]:
+        """For each digest already stored: the id of its earliest record."""
+        return {d: self._by_hash[d][0] for d in set(hashes) if d in self._by_hash}
+
+    def _compare_stored(self, given: list[int], texts: list[str], metas: list[Metadata],
+                        vecs: Vectors) -> tuple[set[int], set[int]]:
+        """The given ids already stored, and those of them whose text, metadata and vector
+        equal the input row's (within the SQ8 rounding when the index quantises)."""
         present = [(i, row) for row, i in enumerate(given) if i in self._entries]
         stored = self._index.reconstruct(np.array([i for i, _ in present], dtype=np.int64))
         tol = 0.0 if self._index.exact_vectors else _QUANTISED_TOLERANCE
@@ -159,16 +203,7 @@ class Collection:
             if self._entries[i].text == texts[row] and self._entries[i].metadata == metas[row]
             and float(np.abs(old_vec - vecs[row]).max(initial=0.0)) <= tol
         }
-        for row, i in enumerate(given):
-            if i in unchanged:
-                plan.result.existing.append(i)
-            elif i in self._entries:
-                plan.replaces.append((i, row))
-                plan.result.updated.append(i)
-            else:
-                plan.inserts.append((i, row))
-                plan.result.added.append(i)
-        return plan
+        return {i for i, _ in present}, unchanged
 
     def _apply(self, plan: _Plan, texts: list[str], metas: list[Metadata], hashes: list[str],
                vecs: Vectors) -> None:
@@ -190,6 +225,17 @@ class Collection:
     def id_for_text(self, text: str) -> int | None:
         """The id of a record with exactly this text (the earliest stored), or None."""
         return self._id_for_hash(content_hash(text))
+
+    def ids_for_texts(self, texts: Sequence[str]) -> list[int | None]:
+        """`id_for_text` of each text, looked up together (one query on stored backends)."""
+        hashes = [content_hash(t) for t in texts]
+        known = self._ids_for_hashes(hashes)
+        return [known.get(h) for h in hashes]
+
+    def content_digests(self) -> np.ndarray:
+        """The SHA-256 digests of every stored text, sorted, as a `S32` array: what a remote
+        job needs to skip texts this collection already holds (`np.searchsorted`)."""
+        return np.sort(np.array([bytes.fromhex(h) for h in self._by_hash], dtype="S32"))
 
     def _id_for_hash(self, digest: str) -> int | None:
         found = self._by_hash.get(digest)
@@ -228,15 +274,23 @@ class Collection:
         wanted = check_where(where)
         queries = check_queries(vectors, self.dim)
         empty: list[list[Hit]] = [[] for _ in range(len(queries))]
-        if not self._entries:
+        if len(self) == 0:
             return empty
         allowed = None
         if wanted is not None:
-            found = matching_ids(((i, e.metadata) for i, e in self._entries.items()), wanted)
-            if not found:
+            allowed = self._matching(wanted)
+            if not len(allowed):
                 return empty
-            allowed = np.array(found, dtype=np.int64)
-        results = self._index.search(queries, min(k, len(self)), allowed)
+        return self._search(queries, min(k, len(self)), allowed)
+
+    def _matching(self, where: dict[str, Any]) -> IdArray:
+        """Ids of the records whose metadata passes `where` (a checked, non-empty filter)."""
+        found = matching_ids(((i, e.metadata) for i, e in self._entries.items()), where)
+        return np.array(found, dtype=np.int64)
+
+    def _search(self, queries: Vectors, k: int, allowed: IdArray | None) -> list[list[Hit]]:
+        """`search` after its checks: k at most len(self); `allowed` None or non-empty."""
+        results = self._index.search(queries, k, allowed)
         return [[self._hit(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
                 for ids, scores in results]
 
@@ -301,15 +355,28 @@ class Collection:
 
         ids = self.ids()
         with DiskWriter(path, name=self.name, model_id=self.model_id, dim=self.dim,
-                        total=len(ids), sample=self._index.reconstruct(ids),
-                        params=params) as writer:
-            for s in range(0, len(ids), chunk):
-                part = ids[s:s + chunk]
-                entries = [self._entries[int(i)] for i in part]
-                writer.add(part, np.ascontiguousarray(self._index.reconstruct(part)),
-                           [e.text for e in entries], [e.sha256 for e in entries],
-                           [e.metadata_json for e in entries])
+                        total=len(ids), sample=self.vectors_for(ids), params=params) as writer:
+            for part in self._record_chunks(chunk):
+                writer.add(part.ids, part.vectors, part.texts, part.sha256, part.metadata_json)
             writer.next_id = max(writer.next_id, self._next_id)
+
+    def to_lance(self, path: str | os.PathLike[str], *, chunk: int = 100_000) -> LanceCollection:
+        """Copy into a LanceDB table at `path` (a directory or any URI `lancedb.connect` takes),
+        streamed `chunk` records at a time in one LanceDB commit; returns the writable
+        LanceCollection there (lance.py). This collection is left as it is."""
+        from embmagic.store.lance import LanceCollection
+
+        return LanceCollection.copy_of(self, path, chunk=chunk)
+
+    def _record_chunks(self, chunk: int) -> Iterator[RecordChunk]:
+        """Every record with its vector, `chunk` at a time, in `ids()` order."""
+        ids = self.ids()
+        for s in range(0, len(ids), chunk):
+            part = ids[s:s + chunk]
+            entries = [self._entries[int(i)] for i in part]
+            yield RecordChunk(part, np.ascontiguousarray(self._index.reconstruct(part)),
+                              [e.text for e in entries], [e.sha256 for e in entries],
+                              [e.metadata_json for e in entries])
 
     # -- persistence -----------------------------------------------------------------------
 
@@ -324,9 +391,10 @@ class Collection:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], name: str | None = None) -> Collection:
-        """A collection saved by `save` (or `to_disk`: then a read-only DiskCollection);
-        StoreFormatError if missing, foreign, newer or corrupt."""
-        if persist.is_on_disk(path):
+        """A collection saved by `save` (or `to_disk`: then a read-only DiskCollection; or
+        `to_lance`: then a LanceCollection); StoreFormatError if missing, foreign, newer or
+        corrupt."""
+        if _is_lance(path) or persist.is_on_disk(path):
             return cls.open(path, name=name)
         saved = persist.read(path)
         try:
@@ -352,7 +420,12 @@ class Collection:
     def open(cls, path: str | os.PathLike[str], name: str | None = None, *,
              mmap: bool = True) -> Collection:
         """An on-disk collection: memory-mapped and read-only (mmap=True), or read into a
-        mutable in-memory `ivfpq` collection. Other saves load as `load` does."""
+        mutable in-memory `ivfpq` collection. A LanceDB collection opens as a LanceCollection
+        (mmap=False: read into an in-memory flat one). Other saves load as `load` does."""
+        if _is_lance(path):
+            from embmagic.store.lance import LanceCollection
+
+            return LanceCollection.open(path, name=name, mmap=mmap)
         if not persist.is_on_disk(path):
             return cls.load(path, name=name)
         from embmagic.store.ondisk import DiskCollection
@@ -370,6 +443,12 @@ class Collection:
         if len(ids) and int(ids[-1]) >= self._next_id:
             msg = f"{path}: manifest next_id is not above every id"
             raise StoreFormatError(msg)
+
+
+def _is_lance(path: str | os.PathLike[str]) -> bool:
+    from embmagic.store.lance import is_lance_path
+
+    return is_lance_path(path)
 
 
 def _memory_params(params: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +17,13 @@ import numpy as np
 
 from embmagic.errors import ReadOnlyCollectionError, RecordNotFoundError, StoreFormatError
 from embmagic.store import persist
-from embmagic.store.collection import AddResult, Collection
+from embmagic.store.collection import AddResult, Collection, RecordChunk
 from embmagic.store.disk_records import ParquetRecords
-from embmagic.store.filters import check_where
 from embmagic.store.kinds.ondisk import _READ_ONLY, OnDiskIvfPq, VectorFile
 from embmagic.store.memory import MemoryEstimate
 from embmagic.store.ondisk_write import FILES, IDS, INDEX, ORDER, RECORDS, VECTORS
 from embmagic.store.topk import IdArray
-from embmagic.store.validate import as_id_array, check_k, check_queries, content_hash
+from embmagic.store.validate import as_id_array, content_hash, metadata_json
 from embmagic.types import Hit, Record, Vectors
 
 
@@ -67,6 +67,9 @@ class DiskCollection(Collection):
 
     # -- read-only -------------------------------------------------------------------------
 
+    def check_writable(self) -> None:
+        raise ReadOnlyCollectionError(_READ_ONLY)
+
     def add(self, texts: Any, vectors: Any, metadata: Any = None, ids: Any = None, *,
             model_id: str | None = None) -> AddResult:
         raise ReadOnlyCollectionError(_READ_ONLY)
@@ -82,6 +85,9 @@ class DiskCollection(Collection):
     def id_for_text(self, text: str) -> int | None:
         row = self._records.row_for_hash(content_hash(text))
         return None if row is None else int(self._index._row_ids[row])
+
+    def ids_for_texts(self, texts: Sequence[str]) -> list[int | None]:
+        return [self.id_for_text(t) for t in texts]
 
     def _rows(self, ids: Any) -> IdArray:
         """Rows of ids, RecordNotFoundError naming the missing ones."""
@@ -110,21 +116,13 @@ class DiskCollection(Collection):
     def ids(self) -> IdArray:
         return self._index.live_ids()
 
-    def search(self, vectors: Any, k: int, where: Any = None) -> list[list[Hit]]:
-        """As Collection.search; a `where` filter scans the metadata column."""
-        k = check_k(k)
-        wanted = check_where(where)
-        queries = check_queries(vectors, self.dim)
-        empty: list[list[Hit]] = [[] for _ in range(len(queries))]
-        if len(self) == 0:
-            return empty
-        allowed = None
-        if wanted is not None:
-            rows = self._records.rows_where(wanted)
-            if not len(rows):
-                return empty
-            allowed = np.asarray(self._index._row_ids[rows], dtype=np.int64)
-        results = self._index.search(queries, min(k, len(self)), allowed)
+    def _matching(self, where: dict[str, Any]) -> IdArray:
+        """A scan of the metadata column."""
+        rows = self._records.rows_where(where)
+        return np.asarray(self._index._row_ids[rows], dtype=np.int64)
+
+    def _search(self, queries: Vectors, k: int, allowed: IdArray | None) -> list[list[Hit]]:
+        results = self._index.search(queries, k, allowed)
         out = []
         for ids, scores in results:
             records = self._records.at(self._index.rows_of(ids)) if len(ids) else []
@@ -147,6 +145,16 @@ class DiskCollection(Collection):
             persist.swap_into_place(tmp, target)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def _record_chunks(self, chunk: int) -> Iterator[RecordChunk]:
+        """Every record with its vector, `chunk` storage rows at a time (to_disk, to_lance)."""
+        for s in range(0, len(self), chunk):
+            rows = np.arange(s, min(s + chunk, len(self)), dtype=np.int64)
+            records = self._records.at(rows)
+            yield RecordChunk(np.array([r.id for r in records], dtype=np.int64),
+                              self._index.vectors_at(rows), [r.text for r in records],
+                              [content_hash(r.text) for r in records],
+                              [metadata_json(r.metadata) for r in records])
 
     def to_memory(self, kind: str = "flat", **params: Any) -> Collection:
         """An in-memory (mutable) collection of the same records and vectors."""

@@ -93,6 +93,9 @@ class ReferenceStore:
         """The first record (insertion order) with this text."""
         return next((i for i, row in self._rows.items() if row[0] == text), None)
 
+    def ids_for_texts(self, texts: Sequence[str]) -> list[int | None]:
+        return [self.id_for_text(t) for t in texts]
+
     def get(self, id: int) -> Record:
         if id not in self._rows:
             raise RecordNotFoundError(f"no record with id {id!r}")

@@ -8,8 +8,6 @@ import pytest
 
 from tests.bench.test_bench_smoke import run_bench
 
-pytest.importorskip("ray", reason='Ray is an optional extra: pip install "embmagic[ray]"')
-
 
 @pytest.mark.slow
 @pytest.mark.model

@@ -26,19 +26,28 @@ def run_bench(*args: str) -> str:
     return done.stdout
 
 
-@pytest.mark.slow
-@pytest.mark.model
-def test_engine_bench_quick_prints_ratios() -> None:
-    out = run_bench("bench/bench_engine.py", "--quick")
-    assert re.search(r"engine onnx\s+\d+\s+[\d.]+x\s+1\.0000", out), out
-    assert "cache" in out
+QUICK_RUNS = [
+    pytest.param("bench_engine.py", [r"engine onnx\s+\d+\s+[\d.]+x\s+1\.0000", "cache"],
+                 marks=pytest.mark.model, id="engine"),
+    pytest.param("bench_search.py",
+                 [r"exact, 100 queries batched .* [\d.]+x\s+same ids", "recall@10"], id="search"),
+    pytest.param("bench_train.py",
+                 [r"torch cpu float32\s+20,000\s+[\d.]+\s+[\d.e+]+\s+[\d.]+\s+1\.0x",
+                  "extrapolated: 20 iterations of 16,777,216 points x 65,536 centroids"],
+                 id="train"),
+    pytest.param("bench_lance.py",
+                 [r"exact search, 1 query\s+mem\s+[\d.]+ ms",
+                  r"IVF_PQ search, 1 query\s+lance\s+[\d.]+ ms\s+recall@10 [\d.]+"],
+                 id="lance"),
+]  # fmt: skip
 
 
 @pytest.mark.slow
-def test_search_bench_quick_prints_ratios() -> None:
-    out = run_bench("bench/bench_search.py", "--quick")
-    assert re.search(r"exact, 100 queries batched .* [\d.]+x\s+same ids", out), out
-    assert "recall@10" in out
+@pytest.mark.parametrize(("script", "patterns"), QUICK_RUNS)
+def test_quick_run_prints_its_side_by_side_table(script: str, patterns: list[str]) -> None:
+    out = run_bench(f"bench/{script}", "--quick")
+    for pattern in patterns:
+        assert re.search(pattern, out), out
 
 
 def test_gpu_bench_says_why_it_cannot_run_without_cuda() -> None:
@@ -53,3 +62,4 @@ def test_gpu_bench_says_why_it_cannot_run_without_cuda() -> None:
         assert done.returncode == 0 and "vs raw32" in done.stdout, done.stdout
     else:
         assert done.returncode == 2 and "cuda" in (done.stdout + done.stderr).lower()
+

@@ -120,7 +120,8 @@ def test_glove_king_man_woman_is_queen(glove: WordSpace) -> None:
 @pytest.mark.model
 @pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")
 def test_glove_mul_matches_gensim_ranking(glove: WordSpace) -> None:
-    gensim_models = pytest.importorskip("gensim.models")
+    from gensim import models as gensim_models
+
     kv = gensim_models.KeyedVectors(vector_size=50)
     kv.add_vectors(glove.words[:50_000], glove.vectors[:50_000])
     space = WordSpace("glove-50k", glove.words[:50_000], glove.vectors[:50_000])

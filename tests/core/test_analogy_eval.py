@@ -14,8 +14,9 @@ QUESTIONS = Path(__file__).parents[2] / "bench" / "questions-words.txt"
 
 
 def _questions_file() -> Path:
-    gensim_test = pytest.importorskip("gensim.test.utils")
-    return Path(gensim_test.datapath("questions-words.txt"))
+    from gensim.test.utils import datapath
+
+    return Path(datapath("questions-words.txt"))
 
 
 def _sections(path: Path, names: set[str], out: Path) -> Path:
@@ -62,7 +63,8 @@ def test_question_before_any_section_is_an_error(tmp_path: Path) -> None:
 
 @pytest.mark.model
 def test_equals_gensim_on_two_sections(glove: WordSpace, tmp_path: Path) -> None:
-    gensim_models = pytest.importorskip("gensim.models")
+    from gensim import models as gensim_models
+
     subset = _sections(
         _questions_file(), {"capital-common-countries", "family"}, tmp_path / "q.txt"
     )

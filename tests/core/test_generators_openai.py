@@ -27,7 +27,6 @@ MESSAGES = [
 @pytest.fixture(scope="module")
 def llama_url() -> Iterator[str]:
     """A real OpenAI-compatible llama.cpp server with SmolLM2, requiring FAKE_KEY."""
-    pytest.importorskip("xllamacpp")
     from embmagic.core.local_generator import LlamaServer, bundled_model
 
     found = bundled_model()

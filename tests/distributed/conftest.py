@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-ray = pytest.importorskip("ray", reason='Ray is an optional extra: pip install "embmagic[ray]"')
+import ray
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from embmagic.core import distributed
 from embmagic.core.distributed import RaySettings, TextSource, embed_on_ray, read_shards
+from embmagic.store import Collection
 from tests.conftest import magics_of, snapshot
 from tests.distributed.conftest import wait_for_idle
 
@@ -76,10 +78,47 @@ def test_files_on_ray_equal_local_records_vectors_and_shards(
     shard_vecs = np.concatenate([v for _, _, v in read_shards(out)])
     assert shard_texts == [t for _, t, _ in l_rows]
     np.testing.assert_allclose(shard_vecs, r_vecs, atol=1e-6)
-    # again: the collection already holds every text, nothing is added
+    # again: the collection already holds every text: nothing is embedded, nothing added
     again = ip.run_line_magic("embed", f"there --files {pattern} --chunk 60 --overlap 10 --on ray")
-    assert again.added == [] and len(again.existing) == len(l_rows)
+    assert again.added == [] and again.encoded == 0
+    assert sorted(again.existing) == [i for i, _, _ in l_rows]
     assert contents(coll(ip, "there"))[0] == r_rows
+
+
+def test_rerun_on_ray_embeds_only_new_chunks_and_keeps_shards_only_with_out(
+    ip: InteractiveShell, ray_cluster: Any, docs: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    pattern, out = str(docs / "*.txt"), tmp_path / "out"
+    first = ip.run_line_magic("embed", f"c --files {pattern} --chunk 60 --on ray")
+    assert "shards not kept (--out DIR keeps them)" in first._repr_mimebundle_()["text/plain"]
+    assert list((tmp_path / "tmp" / "embmagic-ray").iterdir()) == []  # temporary: deleted
+    (docs / "new.txt").write_text("a brand new note about the quarterly budget and taxes\n")
+    second = ip.run_line_magic("embed", f"c --files {pattern} --chunk 60 --on ray --out {out}")
+    assert second.encoded == len(second.added) == 1  # only the new file's chunk reached an actor
+    assert len(second.existing) == len(first.added)
+    assert coll(ip, "c").get(second.added[0]).metadata["path"] == str(docs / "new.txt")
+    (docs / "newer.txt").write_text("the puppy barks at the mountain river\n")
+    ip.run_line_magic("embed", f"c --files {pattern} --chunk 60 --on ray --out {out}")
+    assert sorted(p.name for p in out.iterdir()) == ["part-00000.parquet", "part-00001.parquet"]
+    assert [t for texts, _, _ in read_shards(out) for t in texts] == [
+        "a brand new note about the quarterly budget and taxes",
+        "the puppy barks at the mountain river",
+    ]  # the second run's shard was added after the first's, not written over it
+
+
+def test_on_ray_into_an_on_disk_collection_is_refused_before_the_job(
+    ip: InteractiveShell, ray_cluster: Any, docs: Path, tmp_path: Path
+) -> None:
+    ip.run_line_magic("embed", f"c --files {docs}/*.txt")
+    coll(ip, "c").to_disk(tmp_path / "c.disk")
+    magics_of(ip).session.collections["c"] = Collection.open(tmp_path / "c.disk")
+    before = snapshot(ip)
+    with pytest.raises(UsageError, match="read-only"):
+        ip.run_line_magic("embed", f"c --files {docs}/*.md --on ray --out {tmp_path / 'o'}")
+    assert snapshot(ip) == before and not (tmp_path / "o").exists()
 
 
 def test_from_variable_on_ray_extends_a_collection_and_skips_known_texts(
@@ -136,6 +175,7 @@ def test_ctrl_c_cancels_the_job_and_leaves_every_collection_as_it_was(
     shell_with: Callable[..., InteractiveShell],
     ray_cluster: Any,
     monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     from embmagic.magics import embed
 
@@ -144,11 +184,18 @@ def test_ctrl_c_cancels_the_job_and_leaves_every_collection_as_it_was(
     shell.run_line_magic("embed", "c --from old")
     before = snapshot(shell)
     monkeypatch.setattr(embed, "_progress", lambda *a: interrupt_after(3))
-    for line in ("c --from more --on ray", "fresh --from more --on ray"):
+    out = tmp_path / "out"
+    for line in ("c --from more --on ray", f"fresh --from more --on ray --out {out}"):
         with pytest.raises(KeyboardInterrupt):
             shell.run_line_magic("embed", line)
         assert snapshot(shell) == before  # partial adds removed; "fresh" never registered
         assert wait_for_idle(ray_cluster), "the job's actors still hold the CPUs"
+    # a library call whose shards were already written when cancelled deletes them
+    settings = RaySettings(batch_size=50, concurrency=1, shard_rows=50)
+    with interrupt_after(4) as progress, pytest.raises(KeyboardInterrupt):
+        embed_on_ray(TextSource(corpus(2000)), "fake-32", settings=settings, shard_dir=out,
+                     progress=progress)  # fmt: skip
+    assert out.is_dir() and list(out.iterdir()) == []
 
 
 def test_library_call_writes_shards_only_and_reports_progress(
@@ -236,3 +283,36 @@ def test_loading_the_extension_imports_no_ray() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-1000:]
+
+
+class FakeCluster:
+    """What `default_actors` reads from Ray: cluster resources and the nodes."""
+
+    def __init__(self, gpus: int, nodes: list[tuple[bool, int]]) -> None:
+        self.gpus, self._nodes = gpus, nodes
+
+    def cluster_resources(self) -> dict[str, float]:
+        cpus = sum(c for alive, c in self._nodes if alive)
+        return {"CPU": float(cpus), **({"GPU": float(self.gpus)} if self.gpus else {})}
+
+    def nodes(self) -> list[dict[str, Any]]:
+        return [{"Alive": alive, "Resources": {"CPU": float(c)} if c else {}}
+                for alive, c in self._nodes]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("gpus", "nodes", "settings", "expected"),
+    [
+        (4, [(True, 16), (True, 16)], RaySettings(), (4, 0.0, 1.0)),  # one actor per GPU
+        (4, [(True, 16)], RaySettings(concurrency=2), (2, 0.0, 1.0)),  # the user's count wins
+        (4, [(True, 16), (True, 8)], RaySettings(device="cpu"), (2, 1.0, 0.0)),  # GPUs unused
+        (0, [(True, 2), (False, 8), (True, 4), (True, 0)], RaySettings(), (2, 1.0, 0.0)),
+        (0, [(True, 2)], RaySettings(concurrency=3), (3, 1.0, 0.0)),
+    ],
+)
+def test_actor_pool_is_one_per_gpu_else_one_per_live_cpu_node(
+    gpus: int, nodes: list[tuple[bool, int]], settings: RaySettings,
+    expected: tuple[int, float, float],
+) -> None:  # fmt: skip
+    fake: Any = FakeCluster(gpus, nodes)
+    assert distributed.default_actors(fake, settings) == expected

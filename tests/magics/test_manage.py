@@ -209,7 +209,46 @@ def test_index_on_disk_replaces_the_collection_read_only(
     assert ip.run_line_magic("neighbors", "note 7 word0 -c big -k 1")[0].text == "note 7 word0"
     info = ip.run_line_magic("emb", "info big").to_pandas().set_index("property")["value"]
     assert str(path) in info["on disk"] and info["kind"].startswith("ivfpq")
-    with pytest.raises(UsageError, match="read-only"):
-        ip.run_cell_magic("embed", "big", "another note")
+    encoded = sum(e.encoded_count for e in magics.session.engines.values())
+    ip.user_ns["more"] = ["another note", "and one more"]
+    for run in (lambda: ip.run_cell_magic("embed", "big", "another note"),
+                lambda: ip.run_line_magic("embed", "big --from more")):
+        with pytest.raises(UsageError, match="read-only"):
+            run()
+    assert sum(e.encoded_count for e in magics.session.engines.values()) == encoded  # refused
+    assert disk.records() == records  # before encoding; nothing changed
     ip.run_line_magic("emb", f"load {path} --as again")
     assert isinstance(magics.session.collection("again"), DiskCollection)
+
+
+def test_index_into_lancedb_keeps_hits_and_takes_new_embeds(
+    ip: InteractiveShell, magics: Any, tmp_path: Path
+) -> None:
+    from IPython.core.error import UsageError
+
+    from embmagic.store.lance import LanceCollection
+
+    _embed_many(ip)
+    records = magics.session.collection("big").records()
+    queries = ("note 7 word0", "word3", "note 99")
+    before = [list(ip.run_line_magic("neighbors", f"{q} -c big -k 5")) for q in queries]
+    path = tmp_path / "big-lance"
+    result = ip.run_line_magic("emb", f"index big --kind lancedb --on-disk {path}")
+    lance = magics.session.collection("big")
+    assert isinstance(lance, LanceCollection) and lance.records() == records
+    assert "in LanceDB" in result.message and result.data["memory"].disk_bytes > 0
+    after = [list(ip.run_line_magic("neighbors", f"{q} -c big -k 5")) for q in queries]
+    for got, want in zip(after, before, strict=True):
+        assert [(h.id, h.text, h.metadata) for h in got] == [
+            (h.id, h.text, h.metadata) for h in want]
+        assert [h.score for h in got] == pytest.approx([h.score for h in want], abs=1e-6)
+    info = ip.run_line_magic("emb", "info big").to_pandas().set_index("property")["value"]
+    assert info["kind"] == "lancedb" and str(path) in info["on disk"]
+    added = ip.run_cell_magic("embed", "big", "another note\nnote 7 word0")
+    assert added.added == [120] and len(added.existing) == 1
+    assert LanceCollection.open(path).get(120).text == "another note"
+    assert ip.run_line_magic("neighbors", "another note -c big -k 1")[0].text == "another note"
+    with pytest.raises(UsageError, match="--kind lancedb needs --on-disk PATH"):
+        ip.run_line_magic("emb", "index big --kind lancedb")
+    with pytest.raises(UsageError, match="lancedb collection searches exactly"):
+        ip.run_line_magic("emb", "index big --kind hnsw")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import numpy as np
 
 from embmagic.store import Collection, ReferenceStore
+from embmagic.store.lance import LanceCollection
 
 Store = Collection | ReferenceStore
 StoreFactory = Callable[..., Store]
@@ -20,8 +25,9 @@ STORE_KINDS: dict[str, dict[str, Any]] = {
     "ivfpq": {"kind": "ivfpq"},  # below its training size: exact search
     "ivfpq-trained": {"kind": "ivfpq", "nlist": 1},  # trains at 39 vectors
     "reference": {},
+    "lancedb": {"kind": "lancedb"},  # a LanceCollection in a fresh temporary directory
 }
-EXACT_KINDS = ("flat", "ivfpq", "reference")
+EXACT_KINDS = ("flat", "ivfpq", "reference", "lancedb")
 
 
 def unit_vectors(n: int, dim: int = DIM, seed: int = 0) -> np.ndarray:
@@ -42,4 +48,15 @@ def make(spec: str, dim: int = DIM, name: str = "test", model_id: str = "fake-32
     if not params:
         return ReferenceStore(name, model_id, dim)
     kind = params.pop("kind")
+    if kind == "lancedb":
+        assert not extra, "lancedb collections take index parameters through reindex"
+        return LanceCollection.create(tempfile.mkdtemp(dir=lance_root()), name, model_id, dim)
     return Collection(name, model_id, dim, kind, **{**params, **extra})
+
+
+@cache
+def lance_root() -> str:
+    """One temporary directory for every LanceDB store the tests make, removed at exit."""
+    root = tempfile.mkdtemp(prefix="embmagic-lance-")
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return root

@@ -1,4 +1,4 @@
-"""One contract, every store: flat, hnsw, ivfpq (untrained and trained) and the NumPy reference."""
+"""One contract, every store: flat, hnsw, ivfpq (untrained and trained), lancedb, the reference."""
 
 from __future__ import annotations
 
@@ -39,6 +39,13 @@ def test_same_text_is_existing_not_readded(filled: Store) -> None:
     assert len(filled) == 61
     assert filled.id_for_text("new") == 60
     assert filled.id_for_text("absent") is None
+
+
+def test_ids_for_texts_looks_up_many_at_once(filled: Store) -> None:
+    wanted = ["doc 3", "absent", "doc 59", "doc 3", ""]
+    assert filled.ids_for_texts(wanted) == [3, None, 59, 3, None]
+    assert filled.ids_for_texts(wanted) == [filled.id_for_text(t) for t in wanted]
+    assert filled.ids_for_texts([]) == []
 
 
 def test_upsert_by_id_replaces_text_vector_and_metadata(filled: Store) -> None:

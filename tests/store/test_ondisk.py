@@ -47,6 +47,7 @@ def test_reads_match_the_in_memory_collection(disk: DiskCollection) -> None:
     assert disk.records() == mem.records()
     assert disk.get(7) == mem.get(7)
     assert disk.id_for_text("doc 9") == 9 and disk.id_for_text("doc 3") is None
+    assert disk.ids_for_texts(["doc 3", "doc 9"]) == [None, 9]
     np.testing.assert_allclose(disk.vectors_for([5, 1]), mem.vectors_for([5, 1]), atol=1e-3)
     assert "on disk" in disk.index_status and str(disk.path) in disk.index_status
 
