@@ -76,7 +76,7 @@ def side(name: str, n: int, model: str, out: str, actors: int) -> dict[str, Any]
     vocab = vocabulary()
     if name.startswith("ray"):
         connect(None)  # Ray's start-up (~10 s here) is not counted as embedding time
-    start = time.perf_counter()
+    start, busy_before = time.perf_counter(), busy_cpu_seconds()
     if name == "local":
         from embmagic.engine import load_engine
         from embmagic.store import Collection
@@ -106,8 +106,22 @@ def side(name: str, n: int, model: str, out: str, actors: int) -> dict[str, Any]
         job = embed_on_ray(DatasetSource(ds, rows=n), model, shard_dir=out, settings=settings)
         rows = job.rows
     seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"side": spec, "rows": rows, "seconds": seconds, "peak_mb": peak_mb}
+    busy = (busy_cpu_seconds() - busy_before) / (seconds * (os.cpu_count() or 1))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"side": spec, "rows": rows, "seconds": seconds, "peak_mb": usage.ru_maxrss / 1024,
+            "busy": busy, "driver_cpu_s": usage.ru_utime + usage.ru_stime}
+
+
+def busy_cpu_seconds() -> float:
+    """Seconds the whole machine's CPUs were busy so far (/proc/stat; 0 where it is absent):
+    whether a side keeps every core working, whoever does the work."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return 0.0
+    ticks = [int(f) for f in fields]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -137,7 +151,8 @@ def main() -> None:
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
         r = results[-1]
         print(f"  {name}: {r['rows']:,} texts in {r['seconds']:.1f} s, driver peak "
-              f"{r['peak_mb']:.0f} MB", flush=True)  # fmt: skip
+              f"{r['peak_mb']:.0f} MB, CPUs busy {r['busy']:.0%}, driver CPU "
+              f"{r['driver_cpu_s']:.0f} s", flush=True)  # fmt: skip
     base = next((r for r in results if r["side"] == "local"), results[0])
     print(f"\n{'side':12} {'texts':>9} {'seconds':>9} {'texts/s':>9} {'vs local':>9} "
           f"{'driver peak MB':>15}")  # fmt: skip
