@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchlib import clustered, print_table
+
 from embmagic.store import Collection
 from embmagic.store.lance import LanceCollection
 
@@ -30,15 +32,6 @@ DIM, K, QUERIES = 384, 10, 20
 INDEX_SETTINGS: list[dict[str, int]] = [{}, {"nprobe": 64, "pq_m": 48, "k_factor": 100}]
 """LanceDB's defaults (nlist ~sqrt(n), d/16 sub-vectors, its nprobes; our k_factor 10), and a
 setting for tightly clustered data, where PQ codes cannot order near neighbours."""
-
-
-def clustered(n: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((max(8, n // 1_000), DIM)).astype(np.float32)
-    x = rng.standard_normal((n, DIM), dtype=np.float32) / np.float32(np.sqrt(DIM))
-    x += centres[rng.integers(0, len(centres), n)]
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    return x
 
 
 def per_query(fn: Callable[[np.ndarray], Any], queries: np.ndarray) -> float:
@@ -62,9 +55,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5,000 vectors")
     args = parser.parse_args()
     n = 5_000 if args.quick else args.n
-    vectors = clustered(n, 0)
+    vectors = clustered(n, max(8, n // 1_000), 0)
     texts = [f"record {i}" for i in range(n)]
-    queries = clustered(QUERIES, 1)
+    queries = clustered(QUERIES, 8, 1)
     folder = Path(tempfile.mkdtemp(prefix="bench-lance-"))
     rows: list[tuple[str, str, str, str]] = []
     try:
@@ -107,9 +100,7 @@ def main() -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print(f"{n:,} x {DIM} clustered unit vectors; {QUERIES} queries, k={K}\n")
-    print(f"{'measure':52} {'store':6} {'value':>10}  notes")
-    for measure, store, value, notes in rows:
-        print(f"{measure:52} {store:6} {value:>10}  {notes}")
+    print_table(("measure", "store", "value", "notes"), rows)
 
 
 if __name__ == "__main__":

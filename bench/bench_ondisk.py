@@ -30,6 +30,8 @@ import faiss
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchlib import print_table
+
 from embmagic.store.memory import human_bytes, index_bytes_per_vector
 from embmagic.store.ondisk_write import DiskWriter
 
@@ -133,16 +135,6 @@ def search_only(directory: str, queries_file: str, configs: list[str]) -> None:
     print(json.dumps(out))
 
 
-def table(rows: list[tuple[str, ...]]) -> None:
-    head = ("measure", "N", "on-disk ivfpq", "in-RAM baseline", "ratio", "notes")
-    all_rows = [head, *rows]
-    widths = [max(len(r[i]) for r in all_rows) for i in range(len(head))]
-    for i, row in enumerate(all_rows):
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
-
-
 def report(args: argparse.Namespace, built: dict[str, Any], res: dict[str, Any],
            directory: Path) -> None:
     n = f"{args.n:,}"
@@ -170,7 +162,7 @@ def report(args: argparse.Namespace, built: dict[str, Any], res: dict[str, Any],
     print(f"{DIM}-d {args.data} unit vectors, {args.n:,} on disk in {directory}; "
           f"faiss {faiss.__version__}, search on 1 thread, warm page cache; "
           f"RSS before open {human_bytes(res['rss_before']['VmRSS'])} (Python + numpy + faiss)\n")
-    table(rows)
+    print_table(("measure", "N", "on-disk ivfpq", "in-RAM baseline", "ratio", "notes"), rows)
 
 
 def main() -> None:

@@ -20,6 +20,8 @@ import faiss
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchlib import print_table
+
 from embmagic.store import Collection
 
 DIM, BATCH, SINGLES, K = 384, 100, 20, 10
@@ -104,16 +106,6 @@ def ann_rows(vectors: np.ndarray, queries: np.ndarray, repeat: int) -> list[tupl
     return rows
 
 
-def print_table(rows: list[tuple[str, ...]]) -> None:
-    head = ("measure", "N", "embmagic", "baseline", "speed-up", "notes")
-    table = [head, *rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-    for i, row in enumerate(table):
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="vectors for exact search")
@@ -132,7 +124,7 @@ def main() -> None:
     print("hnsw: ef_search=512; ivfpq: nprobe=nlist, k_factor=20 (uniform data needs them)\n")
     rows = exact_rows(vectors, queries, repeat)
     rows += ann_rows(vectors[:ann_n], queries, repeat)
-    print_table(rows)
+    print_table(("measure", "N", "embmagic", "baseline", "speed-up", "notes"), rows)
 
 
 if __name__ == "__main__":

@@ -29,20 +29,11 @@ import time
 from typing import Any
 
 import numpy as np
+from benchlib import clustered
 
 DIM = 384
 PLAN_N, PLAN_K, PLAN_ITERS = 16_777_216, 65_536, 20
 """docs/scale.md's training: 256 points per list x 65,536 lists, 20 iterations."""
-
-
-def clustered(n: int, k: int, seed: int) -> np.ndarray:
-    """n unit vectors around k // 4 random centres (so k-means has structure to find)."""
-    rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((max(1, k // 4), DIM)).astype(np.float32)
-    x = rng.standard_normal((n, DIM), dtype=np.float32) / np.float32(np.sqrt(DIM))
-    x += centres[rng.integers(0, len(centres), n)]
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    return x
 
 
 def iteration(x: Any, c: Any, chunk: int) -> tuple[Any, Any]:
@@ -118,8 +109,9 @@ def main() -> None:
     name = torch.cuda.get_device_name(0) if gpu else "no GPU"
     print(f"torch {torch.__version__}, {name}, {os.cpu_count()} CPU cores (torch threads "
           f"{torch.get_num_threads()}); {DIM}-d, {args.k:,} centroids", flush=True)  # fmt: skip
-    start = clustered(args.k, args.k, seed=0)  # the same initial centroids on every side
-    small = clustered(args.cpu_n, args.k, seed=1)
+    groups = max(1, args.k // 4)  # so k-means has structure to find
+    start = clustered(args.k, groups, seed=0)  # the same initial centroids on every side
+    small = clustered(args.cpu_n, groups, seed=1)
     rows: list[tuple[str, int, float]] = []
     cpu_s, cpu_assign = timed("cpu", small, start, args.chunk)
     rows.append(("torch cpu float32", args.cpu_n, cpu_s))
@@ -129,7 +121,7 @@ def main() -> None:
         rows.append(("torch cuda float16, same points", args.cpu_n, same_s))
         agree = float(np.mean(same_assign == cpu_assign))
         gap = score_gap(small, start, cpu_assign, same_assign)
-        big = clustered(args.n, args.k, seed=2) if args.n != args.cpu_n else small
+        big = clustered(args.n, groups, seed=2) if args.n != args.cpu_n else small
         big_s, _ = timed("cuda", big, start, args.chunk)
         rows.append(("torch cuda float16", args.n, big_s))
     faiss_s = faiss_seconds(small, start)

@@ -30,6 +30,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
+from benchlib import print_table  # noqa: E402
 from labkit import JupyterLab, Notebook, check_bundles, launch_browser  # noqa: E402
 
 DIM = 64
@@ -201,16 +202,6 @@ q""",
     ]  # fmt: skip
 
 
-def print_table(rows: list[tuple[str, ...]]) -> None:
-    head = ("measure", "N", "embmagic", "baseline", "ratio", "notes")
-    table = [head, *rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-    for i, row in enumerate(table):
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--points", type=int, default=1_000_000, help="points for first paint")
@@ -243,7 +234,7 @@ def main() -> None:
         nb.close()
         context.close()
         browser.close()
-    print_table(rows)
+    print_table(("measure", "N", "embmagic", "baseline", "ratio", "notes"), rows)
 
 
 if __name__ == "__main__":

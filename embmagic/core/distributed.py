@@ -18,7 +18,6 @@ removes what the job had added, so the collection is left as it was.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import logging
@@ -406,10 +405,10 @@ def _mark_held(batch: dict[str, np.ndarray], ref: Any) -> dict[str, np.ndarray]:
     (read zero-copy from shared memory in each task)."""
     import ray
 
+    from embmagic.store.validate import content_hash
+
     held: np.ndarray = ray.get(ref)
-    digests = np.array(
-        [hashlib.sha256(str(t).encode("utf-8")).digest() for t in batch["text"]], dtype="S32"
-    )
+    digests = np.array([bytes.fromhex(content_hash(str(t))) for t in batch["text"]], dtype="S32")
     at = np.minimum(np.searchsorted(held, digests), len(held) - 1)
     batch["held"] = (held[at] == digests) & np.array([not s for s in batch["skip"]], dtype=bool)
     return batch

@@ -67,7 +67,7 @@ def _list(session: Session, opts: Options, rest: list[str], args: argparse.Names
 
 def _info(session: Session, opts: Options, rest: list[str], args: argparse.Namespace) -> Result:
     c = session.collection(rest[0])
-    on_disk = getattr(c, "path", None) is not None  # on-disk ivfpq or LanceDB: not scanned
+    on_disk = c.path is not None  # on-disk ivfpq or LanceDB: metadata keys are not scanned
     keys = [] if on_disk else sorted({k for r in c.records() for k in r.metadata}, key=str)
     rows = [
         ["records", str(len(c))],

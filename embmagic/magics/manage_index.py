@@ -129,6 +129,6 @@ def memory_rows(c: Any) -> list[list[str]]:
         ["bytes in memory", f"{human_bytes(mem.ram_bytes)} (index {human_bytes(mem.index_bytes)}"
                             f" + records {human_bytes(mem.records_bytes)}, estimated)"],
     ]
-    path = getattr(c, "path", None)
-    rows.append(["on disk", f"{path} ({human_bytes(mem.disk_bytes)})" if path else "no"])
+    on_disk = f"{c.path} ({human_bytes(mem.disk_bytes)})" if c.path is not None else "no"
+    rows.append(["on disk", on_disk])
     return rows

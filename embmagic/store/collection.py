@@ -35,6 +35,7 @@ from embmagic.store.validate import (
     check_texts,
     check_vectors,
     content_hash,
+    digest_array,
     metadata_json,
 )
 from embmagic.types import Hit, Metadata, Record, Vectors
@@ -97,6 +98,9 @@ def check_name_and_dim(name: Any, dim: Any) -> None:
 
 class Collection:
     """Records searchable by cosine similarity (inner product of unit vectors)."""
+
+    path: str | os.PathLike[str] | None = None
+    """Where the records live when they are not in memory (on-disk ivfpq, LanceDB); else None."""
 
     def __init__(self, name: str, model_id: str, dim: int, kind: str = "flat",
                  **index_params: Any) -> None:
@@ -235,7 +239,7 @@ class Collection:
     def content_digests(self) -> np.ndarray:
         """The SHA-256 digests of every stored text, sorted, as a `S32` array: what a remote
         job needs to skip texts this collection already holds (`np.searchsorted`)."""
-        return np.sort(np.array([bytes.fromhex(h) for h in self._by_hash], dtype="S32"))
+        return digest_array(self._by_hash)
 
     def _id_for_hash(self, digest: str) -> int | None:
         found = self._by_hash.get(digest)

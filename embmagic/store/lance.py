@@ -36,7 +36,7 @@ from embmagic.store.collection import Collection, RecordChunk, _Plan, check_name
 from embmagic.store.filters import matches
 from embmagic.store.memory import MemoryEstimate
 from embmagic.store.topk import IdArray, Neighbours, Scores, sort_hits, top_k
-from embmagic.store.validate import as_id_array, content_hash, metadata_json
+from embmagic.store.validate import as_id_array, content_hash, digest_array, metadata_json
 from embmagic.types import Hit, Metadata, Record, Vectors
 
 LANCEDB_INSTALL = 'pip install "embmagic[lancedb]"'
@@ -75,6 +75,8 @@ def is_lance_path(path: str | os.PathLike[str]) -> bool:
 
 class LanceCollection(Collection):
     """The LanceDB collection at `path` (made by `create`, `Collection.to_lance` or `save`)."""
+
+    path: str
 
     def __init__(self, path: str | os.PathLike[str], name: str | None = None) -> None:
         lancedb = require_lancedb()
@@ -250,7 +252,7 @@ class LanceCollection(Collection):
         digests: set[str] = set()
         for batch in self._scan(["sha256"]):
             digests.update(batch["sha256"].to_pylist())
-        return np.sort(np.array([bytes.fromhex(h) for h in digests], dtype="S32"))
+        return digest_array(digests)
 
     def get(self, id: int) -> Record:
         found = None

@@ -31,6 +31,7 @@ class DiskCollection(Collection):
     """An on-disk `ivfpq` collection; `path` is its directory (kept open while in use)."""
 
     _index: OnDiskIvfPq
+    path: Path
 
     def __init__(self, path: str | os.PathLike[str], name: str | None = None) -> None:
         source = persist.locate(Path(path))

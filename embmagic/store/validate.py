@@ -6,7 +6,7 @@ import hashlib
 import json
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,11 @@ _NORM_TOLERANCE = 1e-4
 def content_hash(text: str) -> str:
     """SHA-256 of the UTF-8 text: the identity used to skip texts already stored."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def digest_array(hex_digests: Iterable[str]) -> np.ndarray:
+    """`content_hash` digests as a sorted `S32` array of raw bytes (for `np.searchsorted`)."""
+    return np.sort(np.array([bytes.fromhex(h) for h in hex_digests], dtype="S32"))
 
 
 def check_texts(texts: Sequence[str]) -> list[str]:

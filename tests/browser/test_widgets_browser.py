@@ -114,6 +114,14 @@ def hover(page: Any, root: Any, point: list[float], want: str) -> str:
     return str(tooltip.text_content() or "")
 
 
+def open_widget(p: Any, code: str, name: str) -> Any:
+    """Run `code` (which shows a widget) and return the visible widget called `name`."""
+    p.run(code)
+    root = p.nb.widget(name)
+    expect(root).to_be_visible(timeout=T)
+    return root
+
+
 def open_map(p: Any, call: str, var: str = "m") -> Any:
     p.run(f"{var} = {call}\n{var}")
     root = p.nb.widget("embmagic-map")
@@ -252,9 +260,7 @@ def wait_rows(page: Any, root: Any, want: list[str]) -> None:
 def test_explorer_query_k_and_collection(notebook: Any) -> None:
     p = notebook()
     p.run(DATA)
-    p.run("ex = %neighbors kitten nap -c a -k 5 --widget\nex")
-    root = p.nb.widget("embmagic-explorer")
-    expect(root).to_be_visible(timeout=T)
+    root = open_widget(p, "ex = %neighbors kitten nap -c a -k 5 --widget\nex", "embmagic-explorer")
     wait_rows(p.page, root, py_json(p, "top_texts('kitten nap', 5, ['a'])"))
 
     query = "rocket orbit galaxy"
@@ -316,9 +322,7 @@ def set_range_by_mouse(page: Any, slider: Any, value: int) -> None:
 def test_rag_panel_answers_and_cites(notebook: Any) -> None:
     p = notebook()
     p.run(DATA)
-    p.run("panel = %rag --widget -c a\npanel")
-    root = p.nb.widget("embmagic-rag")
-    expect(root).to_be_visible(timeout=T)
+    root = open_widget(p, "panel = %rag --widget -c a\npanel", "embmagic-rag")
     root.locator("[data-testid=rag-question]").fill("What does the kitten do on the windowsill?")
     root.locator("[data-testid=rag-ask]").click()
     cites = root.locator("[data-testid=rag-cite]")
@@ -399,9 +403,7 @@ def test_document_text_is_never_markup(notebook: Any) -> None:
 def test_errors_reach_the_front_end(notebook: Any) -> None:
     p = notebook()
     p.run(DATA)
-    p.run("ex = %neighbors kitten -c a --widget\nex")
-    root = p.nb.widget("embmagic-explorer")
-    expect(root).to_be_visible(timeout=T)
+    root = open_widget(p, "ex = %neighbors kitten -c a --widget\nex", "embmagic-explorer")
     p.run("%emb drop a")
     root.locator("[data-testid=explorer-query]").fill("rocket")
     error = root.locator("[data-testid=explorer-error]")
