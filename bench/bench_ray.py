@@ -60,7 +60,7 @@ def texts_in_driver(n: int, vocab: list[str]) -> list[str]:
     return [t for b in range((n + BLOCK - 1) // BLOCK) for t in make_block(b, n, vocab)]
 
 
-def side(name: str, n: int, model: str, out: str, actors: int) -> dict[str, Any]:
+def side(name: str, n: int, model: str, out: str, actors: int, threads: int) -> dict[str, Any]:
     from embmagic.core.distributed import (
         DatasetSource,
         RaySettings,
@@ -71,7 +71,9 @@ def side(name: str, n: int, model: str, out: str, actors: int) -> dict[str, Any]
 
     spec = name
     name, _, batch = name.partition("@")  # "ray-shards@2048": texts per Ray batch
-    settings = RaySettings(concurrency=actors, **({"batch_size": int(batch)} if batch else {}))
+    settings = RaySettings(
+        concurrency=actors, threads=threads, **({"batch_size": int(batch)} if batch else {})
+    )
 
     vocab = vocabulary()
     if name.startswith("ray"):
@@ -130,21 +132,22 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2,000 texts (smoke run)")
     parser.add_argument("--model", default="minilm", help="minilm (default), fake-384, ...")
     parser.add_argument("--sides", default="local,ray,ray-shards", help="comma-separated")
-    parser.add_argument("--actors", type=int, default=0, help="engine actors (0: one per CPU)")
+    parser.add_argument("--actors", type=int, default=0, help="engine actors (0: CPUs/threads)")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads per engine actor")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     n = args.n or (2000 if args.quick else 100_000)
     if args.worker:
         with tempfile.TemporaryDirectory(prefix="bench-ray-") as out:
-            print(json.dumps(side(args.worker, n, args.model, out, args.actors)))
+            print(json.dumps(side(args.worker, n, args.model, out, args.actors, args.threads)))
         return
     actors = args.actors or "auto"
-    print(f"{n:,} texts, model {args.model}, {os.cpu_count()} CPUs, actors {actors}; "
-          "each side in its own process", flush=True)  # fmt: skip
+    print(f"{n:,} texts, model {args.model}, {os.cpu_count()} CPUs, actors {actors}, "
+          f"{args.threads} thread(s) each; each side in its own process", flush=True)  # fmt: skip
     results = []
     for name in args.sides.split(","):
         cmd = [sys.executable, __file__, "--worker", name, "--n", str(n), "--model", args.model,
-               "--actors", str(args.actors)]  # fmt: skip
+               "--actors", str(args.actors), "--threads", str(args.threads)]  # fmt: skip
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             sys.exit(f"{name} failed:\n{done.stderr[-3000:]}")

@@ -1,8 +1,9 @@
 """Distributed embedding on Ray: `%embed COLL --files GLOB --on ray` and the same from Python.
 
 A Ray Data pipeline reads (and chunks) the files in tasks, embeds the texts with `map_batches`
-over a pool of engine actors (one per GPU when the cluster has GPUs, one per CPU node otherwise;
-each actor loads its own engine with `load_engine(model)` and uses the engine's own batching), and
+over a pool of engine actors (one per GPU when the cluster has GPUs; otherwise one per
+`RaySettings.threads` CPUs, each running its model on that many threads; each actor loads its own
+engine with `load_engine(model)` and uses the engine's own batching), and
 streams the results back to the driver batch by batch. The driver appends each batch to Parquet
 shards (`part-00000.parquet`, ... : `text`, `metadata` as JSON, `vector` as a fixed-size list of
 float32) and adds it to the collection; it never holds more than one shard's worth of vectors
@@ -70,7 +71,8 @@ class RaySettings:
     """How a Ray job runs: cluster address, texts per Ray batch, engine actors, engine options.
 
     `address` None/"" uses RAY_ADDRESS when set, else starts a local Ray instance sized to this
-    machine. `concurrency` 0 means one actor per GPU of the cluster, else one per CPU node.
+    machine. `concurrency` 0 means one actor per GPU of the cluster, else one per `threads` CPUs
+    (each CPU actor reserves `threads` CPUs and runs its model on that many threads).
     """
 
     address: str | None = None
@@ -79,9 +81,10 @@ class RaySettings:
     device: str = "auto"
     engine_batch_size: int = 32
     shard_rows: int = SHARD_ROWS
+    threads: int = 1
 
     def __post_init__(self) -> None:
-        for name in ("batch_size", "engine_batch_size", "shard_rows"):
+        for name in ("batch_size", "engine_batch_size", "shard_rows", "threads"):
             if getattr(self, name) < 1:
                 msg = f"ray {name} must be at least 1, got {getattr(self, name)}"
                 raise InvalidArgumentError(msg)
@@ -228,15 +231,21 @@ def _complete_columns(table: Any) -> Any:
 
 
 class EngineActor:
-    """A Ray actor holding one engine (`load_engine(model)`); embeds one batch per call."""
+    """A Ray actor holding one engine (`load_engine(model)`); embeds one batch per call.
 
-    def __init__(self, model: str, device: str, batch_size: int, env: dict[str, str]) -> None:
+    `threads`: CPU threads for the model (a CPU actor's share of its node), None on a GPU.
+    """
+
+    def __init__(
+        self, model: str, device: str, batch_size: int, threads: int | None, env: dict[str, str]
+    ) -> None:
         os.environ.update(env)  # before any model code runs: HF_HUB_OFFLINE must reach us
         from embmagic.engine import load_engine
 
         self.engine = load_engine(
-            model, device=device, batch_size=batch_size, cache_size=10_000, progress=False
-        )
+            model, device=device, batch_size=batch_size, cache_size=10_000, progress=False,
+            threads=threads,
+        )  # fmt: skip
         self.tag = f"{self.engine.model_id}\t{self.engine.device}"
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -305,18 +314,26 @@ def connect(address: str | None = None) -> ModuleType:
 
 
 def default_actors(ray: ModuleType, settings: RaySettings) -> tuple[int, float, float]:
-    """(actors, CPUs per actor, GPUs per actor): one per GPU, else one per CPU node.
+    """(actors, CPUs per actor, GPUs per actor): one per GPU, else one per `threads` CPUs.
 
-    On CPU one actor per node, not per core: onnxruntime and torch already spread one batch
-    over every core of the node, and on 2 cores two actors were 25% slower than one
-    (bench_ray, MiniLM, 20,000 texts: 312 vs 419 texts/s).
+    On CPU the node's cores are split between actors (data parallel), each running its model on
+    `settings.threads` threads that sleep when idle. One actor spreading each batch over every
+    core with onnxruntime's spinning threads was 8% slower than local at 1M texts on 2 cores:
+    the spinning threads fought Ray's own processes for the CPU (docs/engine.md). A user's
+    `concurrency` larger than the CPUs allow gets fractional CPUs, so every actor can start.
     """
     resources = ray.cluster_resources()
     gpus = int(resources.get("GPU", 0))
     if gpus and settings.device != "cpu":
         return (settings.concurrency or gpus), 0.0, 1.0
-    nodes = [n for n in ray.nodes() if n.get("Alive") and n.get("Resources", {}).get("CPU")]
-    return (settings.concurrency or max(1, len(nodes))), 1.0, 0.0
+    per_node = [
+        int(n["Resources"]["CPU"]) // settings.threads
+        for n in ray.nodes()
+        if n.get("Alive") and n.get("Resources", {}).get("CPU")
+    ]
+    actors = settings.concurrency or max(1, sum(max(1, k) for k in per_node))
+    cpus = float(min(settings.threads, resources.get("CPU", 1.0) / actors))
+    return actors, cpus, 0.0
 
 
 # -- the job ---------------------------------------------------------------------------------
@@ -354,6 +371,7 @@ def embed_on_ray(
         digests = ray.put(collection.content_digests())
         ds = ds.map_batches(_mark_held, fn_args=(digests,), batch_format="numpy", num_cpus=0,
                             concurrency=READERS)  # fmt: skip
+    threads, env = (settings.threads if gpus == 0 else None), forwarded_env()
     ds = ds.map_batches(
         EngineActor,
         batch_size=settings.batch_size,
@@ -361,8 +379,8 @@ def embed_on_ray(
         compute=ray.data.ActorPoolStrategy(size=actors),
         num_cpus=cpus,
         num_gpus=gpus,
-        fn_constructor_args=(model, settings.device, settings.engine_batch_size, forwarded_env()),
-        runtime_env={"env_vars": forwarded_env()},
+        fn_constructor_args=(model, settings.device, settings.engine_batch_size, threads, env),
+        runtime_env={"env_vars": env},
     )
     context = ds.context
     context.execution_options.preserve_order = True  # ids in input order, like the local path

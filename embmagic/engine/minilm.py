@@ -38,17 +38,24 @@ def verify_minilm(model_dir: Path) -> None:
 
 
 def load_minilm(
-    *, device: str = "auto", backend: str = "auto", model_dir: Path | None = None
+    *,
+    device: str = "auto",
+    backend: str = "auto",
+    model_dir: Path | None = None,
+    threads: int | None = None,
 ) -> Backend:
-    """A verified MiniLM backend; `backend` is "auto", "torch" or "onnx"."""
+    """A verified MiniLM backend; `backend` is "auto", "torch" or "onnx"; `threads` caps the
+    CPU threads the model uses (None: all cores)."""
     folder = model_dir if model_dir is not None else minilm_model_dir()
     verify_minilm(folder)
     chosen = _pick_backend(device, backend)
     if chosen == "onnx":
-        return _load_onnx(folder)
+        return _load_onnx(folder, threads)
     from embmagic.engine.st_torch import load_sentence_transformer
 
-    return load_sentence_transformer(str(folder), device=device, model_id=MINILM_ID)
+    return load_sentence_transformer(
+        str(folder), device=device, model_id=MINILM_ID, threads=threads
+    )
 
 
 def _pick_backend(device: str, backend: str) -> str:
@@ -66,11 +73,11 @@ def _pick_backend(device: str, backend: str) -> str:
     return "onnx"
 
 
-def _load_onnx(folder: Path) -> Backend:
+def _load_onnx(folder: Path, threads: int | None) -> Backend:
     from embmagic.engine.onnx_backend import OnnxBackend, ensure_onnx_export, onnx_path_for
 
     onnx_file = ensure_onnx_export(folder, onnx_path_for(MINILM_SAFETENSORS_SHA256))
-    return OnnxBackend(onnx_file, folder, MINILM_ID, MINILM_DIM)
+    return OnnxBackend(onnx_file, folder, MINILM_ID, MINILM_DIM, threads)
 
 
 def _onnx_installed() -> bool:

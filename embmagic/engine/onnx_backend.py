@@ -101,11 +101,17 @@ def _mean_pooled_class() -> type:
 
 
 class OnnxBackend(Backend):
-    """Runs an exported MiniLM with onnxruntime on the CPU; tokenises with `tokenizers`."""
+    """Runs an exported MiniLM with onnxruntime on the CPU; tokenises with `tokenizers`.
+
+    `threads` None: onnxruntime's default, every core with spinning threads (fastest alone);
+    a number: at most that many threads, which sleep when idle (see docs/engine.md, Ray).
+    """
 
     backend_name = "onnx"
 
-    def __init__(self, onnx_file: Path, model_dir: Path, model_id: str, dim: int) -> None:
+    def __init__(
+        self, onnx_file: Path, model_dir: Path, model_id: str, dim: int, threads: int | None = None
+    ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -114,6 +120,13 @@ class OnnxBackend(Backend):
         self.device = "cpu"
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        if threads is not None:
+            # a share of a machine (a Ray actor beside others): that many threads, and idle ones
+            # sleep instead of spinning, so they do not take CPU from the processes beside them
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.threads = threads
         self._session = ort.InferenceSession(
             str(onnx_file), options, providers=["CPUExecutionProvider"]
         )

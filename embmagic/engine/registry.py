@@ -55,22 +55,30 @@ def load_engine(
     cache_size: int = 200_000,
     progress: bool | None = None,
     backend: str = "auto",
+    threads: int | None = None,
 ) -> Engine:
     """An `Engine` for a model name: an alias (`minilm`, `minilm-onnx`, `glove-50`, `fake`,
     `fake-<dim>`), a local sentence-transformers folder, or a hub name already in the local cache.
 
     `backend` picks how `minilm` runs: "torch", "onnx", or "auto" (see docs/engine.md).
+    `threads` caps the CPU threads a model uses (None: every core); for processes that share a
+    machine, such as Ray's engine actors.
     """
     if batch_size < 1:
         msg = f"batch_size must be >= 1, got {batch_size}"
         raise InvalidArgumentError(msg)
-    chosen = load_backend(model, device=device, backend=backend)
+    chosen = load_backend(model, device=device, backend=backend, threads=threads)
     return Engine(chosen, batch_size=batch_size, cache_size=cache_size, progress=progress)
 
 
-def load_backend(model: str, *, device: str = "auto", backend: str = "auto") -> Backend:
+def load_backend(
+    model: str, *, device: str = "auto", backend: str = "auto", threads: int | None = None
+) -> Backend:
     """The backend for a model name (see `load_engine`)."""
     device = check_device_name(device)
+    if threads is not None and threads < 1:
+        msg = f"threads must be >= 1 (or None for every core), got {threads}"
+        raise InvalidArgumentError(msg)
     if backend not in BACKENDS:
         msg = f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)}"
         raise InvalidArgumentError(msg)
@@ -82,7 +90,8 @@ def load_backend(model: str, *, device: str = "auto", backend: str = "auto") -> 
     if key in _MINILM_NAMES or key == "minilm-onnx":
         from embmagic.engine.minilm import load_minilm
 
-        return load_minilm(device=device, backend="onnx" if key == "minilm-onnx" else backend)
+        chosen = "onnx" if key == "minilm-onnx" else backend
+        return load_minilm(device=device, backend=chosen, threads=threads)
     if backend == "onnx":
         msg = f"backend='onnx' is available for minilm only, not {name!r}"
         raise InvalidArgumentError(msg)
@@ -92,7 +101,7 @@ def load_backend(model: str, *, device: str = "auto", backend: str = "auto") -> 
         return GloveBackend(load_word_vectors("glove-50"), model_id="glove-50")
     from embmagic.engine.st_torch import load_sentence_transformer
 
-    return load_sentence_transformer(name, device=device)
+    return load_sentence_transformer(name, device=device, threads=threads)
 
 
 def _fake_dim(text: str | None) -> int:

@@ -133,9 +133,12 @@ class SentenceTransformerBackend(Backend):
 
 
 def load_sentence_transformer(
-    name: str, *, device: str = "auto", model_id: str | None = None
+    name: str, *, device: str = "auto", model_id: str | None = None, threads: int | None = None
 ) -> SentenceTransformerBackend:
-    """A torch backend for a local folder or a hub name (offline: must already be cached)."""
+    """A torch backend for a local folder or a hub name (offline: must already be cached).
+
+    `threads` on CPU sets torch's intra-op threads, which are per process (`torch.set_num_threads`).
+    """
     path = Path(name).expanduser()
     if path.is_dir():
         source, local_only, ident = str(path.resolve()), True, str(path.resolve())
@@ -153,6 +156,10 @@ def load_sentence_transformer(
     except Exception as exc:
         msg = f"could not load model {name!r}: {type(exc).__name__}: {_first_line(exc)}"
         raise ModelNotFoundError(msg) from exc
+    if threads is not None and torch_device == "cpu":
+        import torch
+
+        torch.set_num_threads(threads)
     return SentenceTransformerBackend(model, model_id or ident, torch_device)
 
 

@@ -105,7 +105,10 @@ class EmbMagics(Magics):
         config=True
     )
     ray_concurrency = Integer(
-        0, help="Engine actors for --on ray; 0: one per GPU, else one per CPU node."
+        0, help="Engine actors for --on ray; 0: one per GPU, else one per ray_threads CPUs."
+    ).tag(config=True)
+    ray_threads = Integer(
+        1, help="CPU threads per engine actor for --on ray on CPU (each reserves that many)."
     ).tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
@@ -125,7 +128,7 @@ class EmbMagics(Magics):
                 section["openai_api_key"] = self.openai_api_key
 
     @validate("k", "batch_size", "display_limit", "text_width", "max_answer_tokens",
-              "ray_batch_size")
+              "ray_batch_size", "ray_threads")
     def _positive(self, proposal: Any) -> int:
         value = int(proposal["value"])
         if value < 1:
@@ -220,7 +223,7 @@ class EmbMagics(Magics):
         return RaySettings(
             address=self.ray_address or None, batch_size=self.ray_batch_size,
             concurrency=self.ray_concurrency, device=self.device,
-            engine_batch_size=self.batch_size,
+            engine_batch_size=self.batch_size, threads=self.ray_threads,
         )  # fmt: skip
 
     @no_var_expand

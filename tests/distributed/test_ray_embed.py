@@ -18,6 +18,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from embmagic.core import distributed
 from embmagic.core.distributed import RaySettings, TextSource, embed_on_ray, read_shards
+from embmagic.errors import InvalidArgumentError
 from embmagic.store import Collection
 from tests.conftest import magics_of, snapshot
 from tests.distributed.conftest import wait_for_idle
@@ -305,14 +306,29 @@ class FakeCluster:
     [
         (4, [(True, 16), (True, 16)], RaySettings(), (4, 0.0, 1.0)),  # one actor per GPU
         (4, [(True, 16)], RaySettings(concurrency=2), (2, 0.0, 1.0)),  # the user's count wins
-        (4, [(True, 16), (True, 8)], RaySettings(device="cpu"), (2, 1.0, 0.0)),  # GPUs unused
-        (0, [(True, 2), (False, 8), (True, 4), (True, 0)], RaySettings(), (2, 1.0, 0.0)),
-        (0, [(True, 2)], RaySettings(concurrency=3), (3, 1.0, 0.0)),
+        (4, [(True, 16), (True, 8)], RaySettings(device="cpu"), (24, 1.0, 0.0)),  # GPUs unused
+        # one per CPU of the live nodes
+        (0, [(True, 2), (False, 8), (True, 4), (True, 0)], RaySettings(), (6, 1.0, 0.0)),
+        (0, [(True, 16), (True, 6)], RaySettings(threads=4), (5, 4.0, 0.0)),  # per node: 4 + 1
+        (0, [(True, 2)], RaySettings(threads=4), (1, 2.0, 0.0)),  # a small node still gets one
+        # more actors than CPUs: fractional CPUs, so that every actor can start
+        (0, [(True, 2)], RaySettings(concurrency=3), (3, 2 / 3, 0.0)),
     ],
 )
-def test_actor_pool_is_one_per_gpu_else_one_per_live_cpu_node(
+def test_actor_pool_is_one_per_gpu_else_one_per_threads_cpus(
     gpus: int, nodes: list[tuple[bool, int]], settings: RaySettings,
     expected: tuple[int, float, float],
 ) -> None:  # fmt: skip
     fake: Any = FakeCluster(gpus, nodes)
     assert distributed.default_actors(fake, settings) == expected
+
+
+def test_ray_threads_option_reaches_the_settings_and_rejects_zero(ip: InteractiveShell) -> None:
+    magics = magics_of(ip)
+    ip.run_line_magic("config", "EmbMagics.ray_threads = 2")
+    assert magics._ray_settings().threads == 2
+    with pytest.raises(UsageError, match="^EmbMagics.ray_threads must be at least 1, got 0$"):
+        magics.ray_threads = 0
+    assert magics.ray_threads == 2
+    with pytest.raises(InvalidArgumentError, match="ray threads must be at least 1, got 0"):
+        RaySettings(threads=0)

@@ -65,6 +65,32 @@ def test_onnx_export_is_cached_and_atomic(minilm_onnx: Engine, onnx_cache: Path)
     onnx.checker.check_model(str(target))
 
 
+def test_capped_threads_sleep_when_idle_and_give_the_same_vectors(
+    minilm_onnx: Engine, sentences: list[str], onnx_cache: Path
+) -> None:
+    """`threads=N` (Ray's CPU actors): N onnxruntime threads that do not spin; same vectors."""
+    capped = load_engine("minilm", device="cpu", backend="onnx", threads=1, progress=False)
+    backend: Any = capped.backend
+    options = backend._session.get_session_options()
+    assert options.intra_op_num_threads == 1
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    default: Any = minilm_onnx.backend
+    assert default._session.get_session_options().intra_op_num_threads == 0  # every core
+    vecs = capped.embed(sentences[:100])
+    assert _min_cosine(vecs, minilm_onnx.embed(sentences[:100])) >= 0.9999
+
+
+def test_capped_threads_on_torch_set_torch_threads(onnx_cache: Path) -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        engine = load_engine("minilm", device="cpu", backend="torch", threads=1, progress=False)
+        assert torch.get_num_threads() == 1 and engine.backend_name == "torch"
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_semantics(minilm_onnx: Engine) -> None:
     cat, kitten, tax = minilm_onnx.embed(
         ["a cat sat on the mat", "a kitten sits on a rug", "quarterly tax revenue"]

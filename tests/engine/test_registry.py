@@ -59,6 +59,8 @@ def test_bad_arguments_are_rejected_with_the_valid_values() -> None:
         load_engine("some/other-model", backend="onnx")
     with pytest.raises(InvalidArgumentError, match="batch_size"):
         load_engine("fake", batch_size=0)
+    with pytest.raises(InvalidArgumentError, match="threads must be >= 1"):
+        load_engine("fake", threads=0)
     with pytest.raises(ModelNotFoundError):
         load_engine("fake-0")
 
