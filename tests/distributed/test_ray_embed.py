@@ -327,7 +327,7 @@ def test_ray_threads_option_reaches_the_settings_and_rejects_zero(ip: Interactiv
     magics = magics_of(ip)
     ip.run_line_magic("config", "EmbMagics.ray_threads = 2")
     assert magics._ray_settings().threads == 2
-    with pytest.raises(UsageError, match="^EmbMagics.ray_threads must be at least 1, got 0$"):
+    with pytest.raises(UsageError, match=r"^EmbMagics\.ray_threads must be at least 1, got 0$"):
         magics.ray_threads = 0
     assert magics.ray_threads == 2
     with pytest.raises(InvalidArgumentError, match="ray threads must be at least 1, got 0"):
