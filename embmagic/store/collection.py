@@ -228,7 +228,7 @@ class Collection:
 
     def id_for_text(self, text: str) -> int | None:
         """The id of a record with exactly this text (the earliest stored), or None."""
-        return self._id_for_hash(content_hash(text))
+        return self.ids_for_texts([text])[0]
 
     def ids_for_texts(self, texts: Sequence[str]) -> list[int | None]:
         """`id_for_text` of each text, looked up together (one query on stored backends)."""
@@ -240,10 +240,6 @@ class Collection:
         """The SHA-256 digests of every stored text, sorted, as a `S32` array: what a remote
         job needs to skip texts this collection already holds (`np.searchsorted`)."""
         return digest_array(self._by_hash)
-
-    def _id_for_hash(self, digest: str) -> int | None:
-        found = self._by_hash.get(digest)
-        return found[0] if found else None
 
     def get(self, id: int) -> Record:
         """The record with this id; RecordNotFoundError if there is none."""

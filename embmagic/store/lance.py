@@ -36,7 +36,7 @@ from embmagic.store.collection import Collection, RecordChunk, _Plan, check_name
 from embmagic.store.filters import matches
 from embmagic.store.memory import MemoryEstimate
 from embmagic.store.topk import IdArray, Neighbours, Scores, sort_hits, top_k
-from embmagic.store.validate import as_id_array, content_hash, digest_array, metadata_json
+from embmagic.store.validate import as_id_array, digest_array, metadata_json
 from embmagic.types import Hit, Metadata, Record, Vectors
 
 LANCEDB_INSTALL = 'pip install "embmagic[lancedb]"'
@@ -243,10 +243,6 @@ class LanceCollection(Collection):
         self._next_id = plan.next_id
 
     # -- reading ---------------------------------------------------------------------------
-
-    def id_for_text(self, text: str) -> int | None:
-        digest = content_hash(text)
-        return self._ids_for_hashes([digest]).get(digest)
 
     def content_digests(self) -> np.ndarray:
         digests: set[str] = set()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,12 +83,9 @@ class DiskCollection(Collection):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def id_for_text(self, text: str) -> int | None:
-        row = self._records.row_for_hash(content_hash(text))
-        return None if row is None else int(self._index._row_ids[row])
-
-    def ids_for_texts(self, texts: Sequence[str]) -> list[int | None]:
-        return [self.id_for_text(t) for t in texts]
+    def _ids_for_hashes(self, hashes: list[str]) -> dict[str, int]:
+        rows = {d: self._records.row_for_hash(d) for d in set(hashes)}
+        return {d: int(self._index._row_ids[r]) for d, r in rows.items() if r is not None}
 
     def _rows(self, ids: Any) -> IdArray:
         """Rows of ids, RecordNotFoundError naming the missing ones."""
