@@ -32,7 +32,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchlib import print_table
 
-from embmagic.store.memory import human_bytes, index_bytes_per_vector
+from embmagic.store.kinds import kind_class
+from embmagic.store.memory import human_bytes
 from embmagic.store.ondisk_write import DiskWriter
 
 DIM, K = 384, 10
@@ -117,8 +118,7 @@ def search_only(directory: str, queries_file: str, configs: list[str]) -> None:
                            "status": coll.index_status, "runs": []}
     for config in configs:
         nprobe, _, k_factor = config.partition(":")
-        coll._index._params["nprobe"] = int(nprobe)
-        coll._index._params["k_factor"] = int(k_factor or 10)
+        coll.tune(nprobe=int(nprobe), k_factor=int(k_factor or 10))
         coll.search(queries[:5], K)  # warm-up: first touches of the mapped files
         times = []
         got = []
@@ -128,7 +128,8 @@ def search_only(directory: str, queries_file: str, configs: list[str]) -> None:
             times.append(time.perf_counter() - t)
         recall = float(np.mean([len(set(g) & set(tr.tolist())) / K
                                 for g, tr in zip(got, truth, strict=True)]))
-        out["runs"].append({"nprobe": f"{coll._index.nprobe}, k_factor={k_factor or 10}",
+        probed = min(coll.index_params["nprobe"], coll.index_params["nlist"])
+        out["runs"].append({"nprobe": f"{probed}, k_factor={k_factor or 10}",
                             "recall": recall,
                             "p50_ms": float(np.median(times) * 1e3),
                             "mean_ms": float(np.mean(times) * 1e3), "rss": rss()})
@@ -138,8 +139,8 @@ def search_only(directory: str, queries_file: str, configs: list[str]) -> None:
 def report(args: argparse.Namespace, built: dict[str, Any], res: dict[str, Any],
            directory: Path) -> None:
     n = f"{args.n:,}"
-    flat_ram = index_bytes_per_vector("flat", DIM, {}) * args.n
-    ivf_ram = index_bytes_per_vector("ivfpq", DIM, {}) * args.n
+    flat_ram = kind_class("flat").bytes_per_vector(DIM, {}) * args.n
+    ivf_ram = kind_class("ivfpq").bytes_per_vector(DIM, {}) * args.n
     disk = sum(f.stat().st_size for f in directory.iterdir())
     rows: list[tuple[str, ...]] = [
         ("build (train + add + merge)", n, f"{built['build_s']:.0f} s", "", "",

@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import time
 
-from embmagic.core.generator_registry import GeneratorSettings, load_generator
-from embmagic.core.llm_config import OpenAIConfig, Secret
-from embmagic.core.local_generator import LlamaServer, bundled_model
-from embmagic.core.rag import Source, answer
+from embmagic.core.rag import (
+    GeneratorSettings,
+    OpenAIConfig,
+    Secret,
+    Source,
+    answer,
+    load_generator,
+)
+from embmagic.core.rag.generators.gguf import bundled_model
+from embmagic.core.rag.generators.local import LlamaServer
 from embmagic.engine import load_engine
 from embmagic.types import Hit
 

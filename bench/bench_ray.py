@@ -68,6 +68,7 @@ def side(name: str, n: int, model: str, out: str, actors: int, threads: int) -> 
         connect,
         embed_on_ray,
     )
+    from embmagic.core.ingest import Ingest
 
     spec = name
     name, _, batch = name.partition("@")  # "ray-shards@2048": texts per Ray batch
@@ -92,7 +93,7 @@ def side(name: str, n: int, model: str, out: str, actors: int, threads: int) -> 
     elif name == "ray":
         texts = texts_in_driver(n, vocab)
         job = embed_on_ray(
-            TextSource(texts), model, new_name="bench", shard_dir=out, settings=settings
+            TextSource(texts), model, into=Ingest("bench"), shard_dir=out, settings=settings
         )
         rows = len(job.collection) if job.collection is not None else 0
     else:

@@ -54,7 +54,7 @@ def build(kind: str, vectors: np.ndarray, **params: Any) -> tuple[Collection, fl
 
 
 def bytes_per_vector(store: Collection) -> float:
-    return len(faiss.serialize_index(store._index.faiss_index())) / len(store)
+    return len(faiss.serialize_index(store.faiss_index())) / len(store)
 
 
 def exact_rows(vectors: np.ndarray, queries: np.ndarray, repeat: int) -> list[tuple[str, ...]]:

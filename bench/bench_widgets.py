@@ -45,7 +45,7 @@ import numpy as np
 from embmagic.store import Collection
 from embmagic.widgets import Map
 from embmagic.widgets.buffers import from_wire
-from embmagic.widgets.map_data import build_map_data
+from embmagic.app.map_data import build_map_data
 
 def unit(rng, n, dim):
     out = np.empty((n, dim), np.float32)

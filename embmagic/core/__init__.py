@@ -16,17 +16,15 @@ from embmagic.core.analogy import (
     parse_analogy,
 )
 from embmagic.core.documents import Document, SkippedFile, read_documents
-from embmagic.core.generators import (
+from embmagic.core.neighbors import mmr_select, neighbors
+from embmagic.core.rag import (
     CallableGenerator,
     ExtractiveGenerator,
     Generator,
-    SourceGenerator,
-)
-from embmagic.core.neighbors import mmr_select, neighbors
-from embmagic.core.rag import (
     GeneratorInfo,
     RagAnswer,
     Source,
+    SourceGenerator,
     answer,
     ask,
     build_prompt,

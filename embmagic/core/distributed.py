@@ -39,7 +39,8 @@ from embmagic.types import Metadata, Vectors
 
 if TYPE_CHECKING:
     from embmagic.core.documents import SkippedFile
-    from embmagic.store import Collection
+    from embmagic.core.ingest import Ingest
+    from embmagic.store import BaseCollection
 
 RAY_INSTALL = 'pip install "embmagic[ray]"'
 FORWARDED_ENV = (
@@ -95,11 +96,9 @@ class RaySettings:
 
 @dataclass
 class RayJobResult:
-    """What a Ray embedding job did."""
+    """What a Ray embedding job did; `collection`: the one it filled (None: shards only)."""
 
-    collection: Collection | None
-    added: list[int] = field(default_factory=list)
-    existing: list[int] = field(default_factory=list)
+    collection: BaseCollection | None = None
     skipped: list[SkippedFile] = field(default_factory=list)
     rows: int = 0  # texts embedded by the actors
     model_id: str = ""
@@ -343,34 +342,32 @@ def embed_on_ray(
     source: Source,
     model: str,
     *,
-    collection: Collection | None = None,
-    new_name: str | None = None,
+    into: Ingest | None = None,
     settings: RaySettings | None = None,
     shard_dir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
 ) -> RayJobResult:
     """Embed `source` with `model` on Ray, write Parquet shards, stream into a collection.
 
-    `collection`: an existing collection to extend (texts it holds are reported as existing);
-    else `new_name` creates one from the first batch (returned, never registered anywhere);
-    with neither, only the shards are written. On any exception, KeyboardInterrupt included,
-    the Ray job is cancelled and every record this call added is removed again.
+    `into`: the ingest (core/ingest.py) that dedupes and adds each batch (creating its
+    collection on the first add); texts it already holds are marked in Ray and never embedded.
+    Without it, only the shards are written. On any exception, KeyboardInterrupt included, the
+    Ray job is cancelled and the ingest rolled back, so its collection is as it was.
     """
     settings = settings or RaySettings()
-    if collection is not None:
-        collection.check_writable()  # before the job: a read-only one would fail at the end
     ray = connect(settings.address)
     start = time.perf_counter()
-    keep_shards = shard_dir is not None or (collection is None and new_name is None)
-    out_dir = Path(shard_dir) if shard_dir is not None else _default_shard_dir(new_name)
+    keep_shards = shard_dir is not None or into is None
+    out_dir = (Path(shard_dir) if shard_dir is not None
+               else _default_shard_dir(into.name if into is not None else None))
     out_dir.mkdir(parents=True, exist_ok=True)
     actors, cpus, gpus = default_actors(ray, settings)
     ds = source.dataset(ray, settings)
-    if collection is not None and len(collection):
+    held = into.content_digests() if into is not None else None
+    if held is not None:
         # texts the collection holds are marked in Ray and never embedded (like the local path)
-        digests = ray.put(collection.content_digests())
-        ds = ds.map_batches(_mark_held, fn_args=(digests,), batch_format="numpy", num_cpus=0,
-                            concurrency=READERS)  # fmt: skip
+        ds = ds.map_batches(_mark_held, fn_args=(ray.put(held),), batch_format="numpy",
+                            num_cpus=0, concurrency=READERS)  # fmt: skip
     threads, env = (settings.threads if gpus == 0 else None), forwarded_env()
     ds = ds.map_batches(
         EngineActor,
@@ -386,22 +383,22 @@ def embed_on_ray(
     context.execution_options.preserve_order = True  # ids in input order, like the local path
     context.enable_progress_bars = False
     context.print_on_execution_start = False
-    result = RayJobResult(collection=collection, actors=actors, shard_dir=str(out_dir))
+    result = RayJobResult(actors=actors, shard_dir=str(out_dir))
     stream = iter(ds.iter_batches(batch_size=None, batch_format="numpy"))
     writer = _ShardWriter(out_dir, settings.shard_rows)
     with _Quiet("ray.data"):
         try:
-            _consume(stream, result, writer, collection, new_name, source.total(), progress)
+            _consume(stream, result, writer, into, source.total(), progress)
             writer.flush()
         except BaseException:
             _close(stream)  # stops the streaming executor: tasks cancelled, actors killed
-            if collection is not None and result.added:
-                collection.delete(result.added)
-            result.collection = collection
+            if into is not None:
+                into.rollback()
             _remove_shards(writer.files, None if keep_shards else out_dir)
             raise
         _close(stream)
     result.shards = writer.files
+    result.collection = into.collection if into is not None else None
     if not keep_shards:  # they were only the way into the collection, which now holds them
         _remove_shards(writer.files, out_dir)
         result.shard_dir, result.shards = "", []
@@ -436,8 +433,7 @@ def _consume(
     stream: Iterator[dict[str, np.ndarray]],
     result: RayJobResult,
     writer: _ShardWriter,
-    collection: Collection | None,
-    new_name: str | None,
+    into: Ingest | None,
     total: int | None,
     progress: Progress | None,
 ) -> None:
@@ -451,9 +447,8 @@ def _consume(
             if s:
                 path, _, reason = s.partition("\t")
                 result.skipped.append(SkippedFile(path, reason))
-        if collection is not None:
-            known = collection.ids_for_texts([str(t) for t in batch["text"][held]])
-            result.existing += [i for i in known if i is not None]
+        if into is not None:
+            into.held_ids([str(t) for t in batch["text"][held]])
         done += len(skips)
         if keep:
             texts = [str(batch["text"][i]) for i in keep]
@@ -463,18 +458,10 @@ def _consume(
             result.model_id, result.device = model_id, device
             result.rows += len(texts)
             writer.write(texts, metas, vectors)
-            if collection is None and new_name is not None:
-                from embmagic.store import Collection
-
-                collection = Collection(new_name, model_id, vectors.shape[1])
-                result.collection = collection
-            if collection is not None:
-                added = collection.add(texts, vectors, metas, model_id=model_id)
-                result.added += added.added
-                result.existing += added.existing
+            if into is not None:
+                into.add(texts, vectors, metas, model_id)
         if progress is not None:
             progress(done, total)
-    result.collection = collection
 
 
 class _ShardWriter:

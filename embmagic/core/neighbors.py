@@ -15,14 +15,14 @@ from embmagic.errors import (
 from embmagic.types import Encoder, Hit, Metadata, Vectors
 
 if TYPE_CHECKING:
-    from embmagic.store import Collection
+    from embmagic.store import BaseCollection
 
 MMR_FETCH_FACTOR = 4
 """MMR re-ranks this many times k candidates fetched by plain similarity."""
 
 
 def neighbors(
-    collection: Collection,
+    collection: BaseCollection,
     encoder: Encoder | None,
     query: str | None = None,
     *,
@@ -53,14 +53,14 @@ def neighbors(
     return [hits[i] for i in mmr_select(qvec, cand, k, lambda_)]
 
 
-def ensure_not_empty(collection: Collection) -> None:
+def ensure_not_empty(collection: BaseCollection) -> None:
     """InvalidArgumentError telling the user how to fill an empty collection."""
     if len(collection) == 0:
         msg = f"collection {collection.name!r} is empty: add documents with %%embed first"
         raise InvalidArgumentError(msg)
 
 
-def check_model(collection: Collection, encoder: Encoder) -> None:
+def check_model(collection: BaseCollection, encoder: Encoder) -> None:
     """ModelMismatchError when the encoder is not the model the collection was built with."""
     if encoder.model_id != collection.model_id:
         msg = (
@@ -114,7 +114,7 @@ def _check_options(
 
 
 def _query_vector(
-    collection: Collection,
+    collection: BaseCollection,
     encoder: Encoder | None,
     query: str | None,
     id: int | None,

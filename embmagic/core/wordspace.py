@@ -12,7 +12,7 @@ from embmagic.errors import InvalidArgumentError, UnknownWordError
 from embmagic.types import Vectors
 
 if TYPE_CHECKING:
-    from embmagic.store import Collection
+    from embmagic.store import BaseCollection
 
 
 class WordVectorsLike(Protocol):
@@ -73,7 +73,7 @@ class WordSpace:
         return cls(name, wv.words, wv.vectors)
 
     @classmethod
-    def from_collection(cls, collection: Collection) -> WordSpace:
+    def from_collection(cls, collection: BaseCollection) -> WordSpace:
         """A space whose "words" are a collection's record texts (for `--space COLL`)."""
         records = collection.records()
         if not records:

@@ -2,6 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from embmagic.magics.embmagics import EmbMagics
 
-__all__ = ["EmbMagics"]
+__all__ = ["EmbMagics", "load", "unload"]
+
+
+def load(shell: Any) -> EmbMagics:
+    """Register the magics and completers on `shell`; its workspace becomes the default one."""
+    from embmagic.app.workspace import use_workspace
+    from embmagic.magics.completion import register_completers
+
+    magics = EmbMagics(shell=shell)
+    shell.register_magics(magics)
+    register_completers(shell, magics)
+    use_workspace(magics.session)
+    return magics
+
+
+def unload(shell: Any, magics: EmbMagics) -> None:
+    """Remove what `load` registered; the workspace is discarded (and no longer the default)."""
+    from embmagic.app.workspace import forget_workspace
+
+    manager = shell.magics_manager
+    for kind, names in magics.magics.items():
+        for name in names:
+            manager.magics[kind].pop(name, None)
+    manager.registry.pop(type(magics).__name__, None)
+    if magics in shell.configurables:
+        shell.configurables.remove(magics)
+    magics.unloaded = True
+    forget_workspace(magics.session)

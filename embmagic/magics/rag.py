@@ -1,38 +1,12 @@
-"""`%rag` / `%%rag`: retrieve numbered sources, answer through a generator, list the citations.
-
-Retrieval, the context budget, prompt building, generation and citation parsing are core's
-(`embmagic.core.rag`); generators come from `embmagic.core.generator_registry`. This module
-turns options into settings, shows a streamed answer live, and builds the result object.
-"""
+"""`%rag` / `%%rag`: flags to one workspace call, with a live view while a model streams."""
 
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from embmagic.errors import InvalidArgumentError
-from embmagic.magics.options import Options
-from embmagic.magics.query import collection_engine
-from embmagic.magics.results import RagResult
-from embmagic.session import Session
-
-if TYPE_CHECKING:
-    from embmagic.core.generator_registry import GeneratorSettings
-    from embmagic.core.rag import RagAnswer
-
-RAG_K = 4
-"""Sources retrieved when no -k is given (DESIGN §2: `%rag ... [-k 4]`)."""
-
-
-def generator_settings(opts: Options) -> GeneratorSettings:
-    """Generator settings from `%config EmbMagics`, the environment and `.env`, in that order."""
-    from embmagic.core.generator_registry import GeneratorSettings
-    from embmagic.core.llm_config import resolve_openai_config
-
-    openai = resolve_openai_config(
-        opts.openai_base_url, opts.openai_model, opts.openai_api_key, timeout=opts.openai_timeout
-    )
-    return GeneratorSettings(openai=openai, max_tokens=opts.max_answer_tokens)
+from embmagic.app.workspace import Workspace
+from embmagic.magics import widget_magics
 
 
 class StreamDisplay:
@@ -63,51 +37,24 @@ class StreamDisplay:
             self.handle.update({"text/plain": ""}, raw=True)
 
 
-def run_rag(session: Session, opts: Options, args: argparse.Namespace, question: str) -> RagResult:
-    """Answer `question` from a collection and return the answer with its numbered sources."""
-    from embmagic.core.generator_registry import load_generator
-    from embmagic.core.generators import streams as should_stream
-    from embmagic.core.rag import ask
+def run_rag(ws: Workspace, args: argparse.Namespace, question: str) -> Any:
+    """`%rag`: a RagResult, or the RAG panel with `--widget`."""
+    from embmagic.core.rag import streams
 
-    if not question:
-        raise InvalidArgumentError("empty question: e.g. %rag How tall is it? -c facts")
-    name = args.collection or opts.collection
-    collection = session.collection(name)
-    engine = collection_engine(session, opts, collection)
-    generator = load_generator(
-        args.llm or opts.generator, encoder=engine, settings=generator_settings(opts)
-    )
-    streams = should_stream(generator)
-    live = StreamDisplay(f"{generator.name} ({generator.model})") if streams else None
+    if args.widget:
+        return widget_magics.open_rag_panel(ws, args, question)
+    live: list[StreamDisplay] = []
+
+    def on_start(generator: Any) -> StreamDisplay | None:
+        if not streams(generator):
+            return None
+        live.append(StreamDisplay(f"{generator.name} ({generator.model})"))
+        return live[0]
+
     try:
-        reply = ask(
-            collection, engine, question, generator, k=args.k or RAG_K, stream=streams,
-            on_chunk=live, generate=not args.no_generate,
-        )  # fmt: skip
+        return ws.ask(question, collection=args.collection, k=args.k, llm=args.llm,
+                      generate=not args.no_generate, show_prompt=bool(args.show_prompt),
+                      on_start=on_start)  # fmt: skip
     finally:
-        if live is not None:
-            live.close()
-    return to_result(reply, opts, show_prompt=bool(args.show_prompt))
-
-
-def to_result(reply: RagAnswer, opts: Options, *, show_prompt: bool) -> RagResult:
-    """The magic's result object for core's answer."""
-    from embmagic.core.rag import describe_origin
-
-    return RagResult(
-        question=reply.question,
-        answer=reply.answer,
-        generator=str(reply.generator),
-        sources=[s.hit for s in reply.sources],
-        cited=[s.number for s in reply.cited],
-        prompt=reply.prompt,
-        width=opts.text_width,
-        unknown_citations=list(reply.unknown_citations),
-        raw=reply,
-        collection=reply.sources[0].collection if reply.sources else "",
-        origins=[describe_origin(s.hit.metadata) for s in reply.sources],
-        show_prompt=show_prompt,
-        dropped=len(reply.dropped),
-        generated=reply.generated,
-        misattributed=[str(m) for m in reply.misattributed],
-    )
+        for view in live:
+            view.close()

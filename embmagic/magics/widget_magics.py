@@ -1,4 +1,4 @@
-"""The magics' doors to the widgets: `%emb map`, `%neighbors --widget/--show`, `%rag --widget`.
+"""The magics' one door to the widgets: `%emb map`, `%neighbors --widget/--show`, `%rag --widget`.
 
 Widgets are imported here only when asked for, so `%load_ext embmagic` never loads anywidget.
 """
@@ -9,10 +9,9 @@ import argparse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from embmagic.app.results import AnalogyResult, NeighborsResult
+from embmagic.app.workspace import Workspace
 from embmagic.errors import InvalidArgumentError
-from embmagic.magics.options import Options
-from embmagic.magics.results import AnalogyResult, NeighborsResult
-from embmagic.session import Session
 
 if TYPE_CHECKING:
     from embmagic.widgets.explorer import Explorer
@@ -20,38 +19,30 @@ if TYPE_CHECKING:
     from embmagic.widgets.rag_panel import RagPanel
 
 
-def open_map(session: Session, opts: Options, names: list[str], args: argparse.Namespace) -> Map:
+def open_map(ws: Workspace, names: list[str], args: argparse.Namespace) -> Map:
     """`%emb map COLL [COLL ...] [--color-by KEY] [--method pca|umap]`."""
     from embmagic.widgets.map import Map
 
-    if not names:
-        raise InvalidArgumentError("usage: %emb map COLL [COLL ...] [--color-by KEY]")
-    return Map(names, session=session, options=opts, color_by=args.color_by, method=args.method)
+    return Map(names, workspace=ws, color_by=args.color_by, method=args.method)
 
 
-def open_explorer(
-    session: Session, opts: Options, args: argparse.Namespace, query: str
-) -> Explorer:
+def open_explorer(ws: Workspace, args: argparse.Namespace, query: str) -> Explorer:
     """`%neighbors [QUERY] [-c COLL] [-k K] --widget`."""
     from embmagic.widgets.explorer import Explorer
 
     if args.id is not None or args.where or args.mmr:
         raise InvalidArgumentError("--widget takes a query, -c and -k (not --id, --where, --mmr)")
-    return Explorer(args.collection, session=session, options=opts, query=query, k=args.k)
+    return Explorer(args.collection, workspace=ws, query=query, k=args.k)
 
 
-def open_rag_panel(
-    session: Session, opts: Options, args: argparse.Namespace, question: str
-) -> RagPanel:
+def open_rag_panel(ws: Workspace, args: argparse.Namespace, question: str) -> RagPanel:
     """`%rag [QUESTION] [-c COLL] [-k K] [--llm NAME] --widget` (a question is asked at once)."""
-    from embmagic.widgets.rag_panel import RAG_K, RagPanel
+    from embmagic.widgets.rag_panel import RagPanel
 
     if args.show_prompt or args.no_generate:
         raise InvalidArgumentError("--widget does not combine with --show-prompt/--no-generate")
-    return RagPanel(
-        args.collection, session=session, options=opts, question=question, k=args.k or RAG_K,
-        generator=args.llm,
-    )  # fmt: skip
+    return RagPanel(args.collection, workspace=ws, question=question, k=args.k,
+                    generator=args.llm)  # fmt: skip
 
 
 def map_named(namespace: Mapping[str, Any], name: str) -> Map:

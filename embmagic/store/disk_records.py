@@ -109,3 +109,17 @@ class ParquetRecords:
                 return row + int(hits[0])
             row += len(col)
         return None
+
+    def digests(self) -> list[str]:
+        """Every sha256 value (a scan of that column)."""
+        out: list[str] = []
+        for batch in self._file.iter_batches(batch_size=_SCAN_BATCH, columns=["sha256"]):
+            out.extend(batch.column(0).to_pylist())
+        return out
+
+    def column_bytes(self, name: str) -> int:
+        """A column's uncompressed size from the file's metadata (nothing read)."""
+        meta = self._file.metadata
+        col = meta.schema.names.index(name)
+        return sum(int(meta.row_group(g).column(col).total_uncompressed_size)
+                   for g in range(meta.num_row_groups))

@@ -6,7 +6,7 @@
 name, model, dim, next_id and index settings are JSON in the `id` field's metadata, so they travel
 with the table. `seq` is the insertion order (an upsert keeps its place), as in `Collection`.
 Python keeps no records: each read is a LanceDB scan or filtered query, each add one LanceDB commit
-(an append, or a merge-insert when it replaces records), planned by Collection's own code.
+(an append, or a merge-insert when it replaces records), planned by BaseCollection's code.
 
 Search is exact (vectors stream from the table in blocks through the flat kind's NumPy top-k:
 score desc, then id asc) unless `reindex("ivfpq")` built LanceDB's IVF_PQ index. `lancedb` is
@@ -32,12 +32,14 @@ from embmagic.errors import (
     RecordNotFoundError,
     StoreFormatError,
 )
-from embmagic.store.collection import Collection, RecordChunk, _Plan, check_name_and_dim
+from embmagic.store.base import BaseCollection, PathLike, StorageFormat
+from embmagic.store.batches import AddBatch, AddPlan, RecordChunk, check_name_and_dim
+from embmagic.store.collection import Collection
 from embmagic.store.filters import matches
 from embmagic.store.memory import MemoryEstimate
 from embmagic.store.topk import IdArray, Neighbours, Scores, sort_hits, top_k
 from embmagic.store.validate import as_id_array, digest_array, metadata_json
-from embmagic.types import Hit, Metadata, Record, Vectors
+from embmagic.types import Hit, Record, Vectors
 
 LANCEDB_INSTALL = 'pip install "embmagic[lancedb]"'
 TABLE = "records"
@@ -73,7 +75,7 @@ def is_lance_path(path: str | os.PathLike[str]) -> bool:
     return "://" in text or (Path(text) / f"{TABLE}.lance").is_dir()
 
 
-class LanceCollection(Collection):
+class LanceCollection(BaseCollection):
     """The LanceDB collection at `path` (made by `create`, `Collection.to_lance` or `save`)."""
 
     path: str
@@ -94,7 +96,7 @@ class LanceCollection(Collection):
         index = self._saved.get("index")
         self._index_params: dict[str, Any] = dict(index) if index else {}
         top_id, top_seq = self._largest("id", "seq")
-        self._next_id = max(int(self._saved["next_id"]), top_id + 1)
+        self._next_free = max(int(self._saved["next_id"]), top_id + 1)
         self._next_seq = top_seq + 1
 
     @classmethod
@@ -113,17 +115,17 @@ class LanceCollection(Collection):
         return cls(target)
 
     @classmethod
-    def copy_of(cls, source: Collection, path: str | os.PathLike[str], *,
+    def copy_of(cls, source: BaseCollection, path: str | os.PathLike[str], *,
                 chunk: int = 100_000) -> LanceCollection:
         """`source`'s records, ids, vectors and next_id written to `path` in one commit."""
         lancedb = require_lancedb()
         _refuse_foreign(os.fspath(path))
         schema = _schema(source.dim, _meta(source.name, source.model_id, source.dim,
-                                           source._next_id, None))
+                                           source.next_id, None))
 
         def batches() -> Iterator[pa.RecordBatch]:
             seq = 0
-            for part in source._record_chunks(chunk):
+            for part in source.iter_chunks(chunk):
                 n = len(part.ids)
                 yield _batch(source.dim, part.ids, np.arange(seq, seq + n), part.texts,
                              part.metadata_json, part.sha256, part.vectors)
@@ -135,7 +137,7 @@ class LanceCollection(Collection):
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], name: str | None = None, *,
-             mmap: bool = True) -> Collection:
+             mmap: bool = True) -> BaseCollection:
         """The collection at `path`; mmap=False reads it into an in-memory flat Collection."""
         lance = cls(path, name=name)
         return lance if mmap else lance.to_memory()
@@ -169,6 +171,10 @@ class LanceCollection(Collection):
         late = f"; {waiting:,} not indexed yet, searched exactly" if waiting else ""
         return f"lancedb IVF_PQ ({shown}), {n:,} vectors{late}"
 
+    @property
+    def next_id(self) -> int:
+        return self._next_free
+
     def __len__(self) -> int:
         return int(self._table.count_rows())
 
@@ -192,9 +198,9 @@ class LanceCollection(Collection):
         label = "lancedb IVF_PQ" if kind == "ivfpq" else "lancedb"
         return MemoryEstimate(label, n, index, 0, _disk_bytes(self.path))
 
-    # -- adding (Collection.add validates and plans; these hooks read and write the table) -----
+    # -- adding (BaseCollection.add validates and plans; these hooks read and write the table)
 
-    def _ids_for_hashes(self, hashes: list[str]) -> dict[str, int]:
+    def ids_for_hashes(self, hashes: Sequence[str]) -> dict[str, int]:
         first: dict[str, tuple[int, int]] = {}
         found = self._fetch("sha256", sorted(set(hashes)), ["sha256", "id", "seq"])
         for digest, id_, seq in zip(*(found[c].to_pylist() for c in ("sha256", "id", "seq")),
@@ -203,10 +209,9 @@ class LanceCollection(Collection):
                 first[digest] = (seq, id_)
         return {digest: id_ for digest, (_, id_) in first.items()}
 
-    def _compare_stored(self, given: list[int], texts: list[str], metas: list[Metadata],
-                        vecs: Vectors) -> tuple[set[int], set[int]]:
-        found = self._fetch("id", given, ["id", "text", "metadata", "vector"])
-        row_of = {i: row for row, i in enumerate(given)}
+    def compare_stored(self, ids: list[int], batch: AddBatch) -> tuple[set[int], set[int]]:
+        found = self._fetch("id", ids, ["id", "text", "metadata", "vector"])
+        row_of = {i: row for row, i in enumerate(ids)}
         stored = _vectors(found["vector"], self.dim)
         present: set[int] = set()
         unchanged: set[int] = set()
@@ -214,13 +219,12 @@ class LanceCollection(Collection):
         for p, (id_, text, meta) in enumerate(zip(*columns, strict=True)):
             present.add(id_)
             row = row_of[id_]
-            if (text == texts[row] and json.loads(meta) == metas[row]
-                    and np.array_equal(stored[p], vecs[row])):
+            if (text == batch.texts[row] and json.loads(meta) == batch.metadata[row]
+                    and np.array_equal(stored[p], batch.vectors[row])):
                 unchanged.add(id_)
         return present, unchanged
 
-    def _apply(self, plan: _Plan, texts: list[str], metas: list[Metadata], hashes: list[str],
-               vecs: Vectors) -> None:
+    def apply_add(self, plan: AddPlan, batch: AddBatch) -> None:
         """One LanceDB commit: an append, or a merge-insert on id when records are replaced
         (they keep their seq, so their place in `records()`)."""
         pairs = plan.inserts + plan.replaces
@@ -231,16 +235,17 @@ class LanceCollection(Collection):
                 kept = dict(zip(old["id"].to_pylist(), old["seq"].to_pylist(), strict=True))
                 seqs += [kept[i] for i, _ in plan.replaces]
             rows = [row for _, row in pairs]
-            batch = _batch(self.dim, [i for i, _ in pairs], seqs, [texts[r] for r in rows],
-                           [metadata_json(metas[r]) for r in rows], [hashes[r] for r in rows],
-                           vecs[rows])
+            table = _batch(self.dim, [i for i, _ in pairs], seqs,
+                           [batch.texts[r] for r in rows],
+                           [metadata_json(batch.metadata[r]) for r in rows],
+                           [batch.hashes[r] for r in rows], batch.vectors[rows])
             if plan.replaces:
                 (self._table.merge_insert("id").when_matched_update_all()
-                 .when_not_matched_insert_all().execute(batch))
+                 .when_not_matched_insert_all().execute(table))
             else:
-                self._table.add(batch)
+                self._table.add(table)
             self._next_seq += len(plan.inserts)
-        self._next_id = plan.next_id
+        self._next_free = max(self._next_free, plan.next_id)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -286,7 +291,8 @@ class LanceCollection(Collection):
         order = np.argsort(table["seq"].to_numpy(), kind="stable")
         return np.asarray(table["id"].to_numpy()[order], dtype=np.int64)
 
-    def _search(self, queries: Vectors, k: int, allowed: IdArray | None) -> list[list[Hit]]:
+    def search_vectors(self, queries: Vectors, k: int,
+                       allowed: IdArray | None) -> list[list[Hit]]:
         """Exact unless an IVF_PQ index exists; a `where` filter (a scan of the metadata column)
         is always searched exactly over the matching ids."""
         if self._index_params and allowed is None:
@@ -329,7 +335,7 @@ class LanceCollection(Collection):
         return [[Hit(int(i), float(s), by_id[int(i)][0], json.loads(by_id[int(i)][1]))
                  for i, s in zip(ids, scores, strict=True)] for ids, scores in found]
 
-    def _matching(self, where: dict[str, Any]) -> IdArray:
+    def matching_ids(self, where: dict[str, Any]) -> IdArray:
         found: list[int] = []
         for batch in self._scan(["id", "metadata"]):
             for id_, meta in zip(batch["id"].to_pylist(), batch["metadata"].to_pylist(),
@@ -345,8 +351,8 @@ class LanceCollection(Collection):
         reused after a reopen."""
         present = self._fetch("id", np.unique(as_id_array(ids)), ["id"])["id"].to_numpy()
         if len(present):
-            if int(self._saved["next_id"]) < self._next_id:
-                self._save_meta(next_id=self._next_id)
+            if int(self._saved["next_id"]) < self._next_free:
+                self._save_meta(next_id=self._next_free)
             self._table.delete(_sql_in("id", present))
         return len(present)
 
@@ -373,7 +379,7 @@ class LanceCollection(Collection):
             self._table.create_index("vector", config=config, replace=True)
         self._index_params = {**checked, "k_factor": checked["k_factor"] or _K_FACTOR} \
             if kind == "ivfpq" else {}
-        self._save_meta(index=self._index_params or None, next_id=self._next_id)
+        self._save_meta(index=self._index_params or None, next_id=self._next_free)
 
     def _check_index(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
         if kind not in ("flat", "ivfpq"):
@@ -406,7 +412,7 @@ class LanceCollection(Collection):
             return
         lancedb = require_lancedb()
         _refuse_foreign(target)
-        meta = _meta(self.name, self.model_id, self.dim, self._next_id, None)
+        meta = _meta(self.name, self.model_id, self.dim, self._next_free, None)
         schema = _schema(self.dim, meta)
         batches = (pa.RecordBatch.from_arrays([b[c] for c in schema.names], schema=schema)
                    for b in self._scan(schema.names))
@@ -420,17 +426,10 @@ class LanceCollection(Collection):
         return self if _same_place(os.fspath(path), self.path) else LanceCollection(path)
 
     def to_memory(self, kind: str = "flat", **params: Any) -> Collection:
-        """An in-memory collection of the same records, ids, order and vectors."""
-        out = Collection(self.name, self.model_id, self.dim, kind, **params)
-        records = self.records()
-        if records:
-            ids = [r.id for r in records]
-            out.add([r.text for r in records], self.vectors_for(ids),
-                    [r.metadata for r in records], ids=ids)
-        out._next_id = max(out._next_id, self._next_id)
-        return out
+        """An in-memory collection of the same records, ids, order, vectors and next_id."""
+        return Collection.copy_of(self, kind, **params)
 
-    def _record_chunks(self, chunk: int) -> Iterator[RecordChunk]:
+    def iter_chunks(self, chunk: int) -> Iterator[RecordChunk]:
         """Every record with its vector, in storage order (to_disk)."""
         columns = ["id", "text", "metadata", "sha256", "vector"]
         for batch in self._scan(columns, rows=chunk):
@@ -476,6 +475,19 @@ class LanceCollection(Collection):
         self._saved = {**self._saved, **changes}
         self._table.update_field_metadata(
             {"path": "id", "metadata": {_META_KEY: json.dumps(self._saved)}})
+
+
+def _open(path: PathLike, name: str | None, mmap: bool) -> BaseCollection:
+    return LanceCollection.open(path, name=name, mmap=mmap)
+
+
+def _write(source: BaseCollection, path: PathLike, chunk: int,
+           params: dict[str, Any]) -> BaseCollection:
+    return LanceCollection.copy_of(source, path, chunk=chunk)
+
+
+LANCE_FORMAT = StorageFormat("lancedb", is_lance_path, _open, _write)
+"""LanceDB collections: `<path>/records.lance`, or any URI."""
 
 
 def _meta(name: str, model_id: str, dim: int, next_id: int,

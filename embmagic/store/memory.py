@@ -1,4 +1,5 @@
-"""Memory estimates per index kind, from the sizes FAISS uses (no serialisation, no copies).
+"""Memory estimates: the `MemoryEstimate` record, records' RAM, and `estimate`, which asks the index
+kind's class (`VectorIndex.index_bytes`) for the sizes FAISS uses (no serialisation, no copies).
 
 Bytes per vector at 384-d, matching bench/bench_search.py's measured serialised sizes:
 flat ~1,552, hnsw ~1,808 (M=32), ivfpq ~496 (PQ 192x4 + SQ8), ivfpq on disk: a few bytes in RAM
@@ -11,10 +12,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-ID_BYTES = 8
-"""An int64 id in an IndexIDMap2's table (and again in IVF lists)."""
 _RECORD_OVERHEAD = 420
-"""Python objects per in-memory record: the _Entry, its dict slot, the hash index entry, the
+"""Python objects per in-memory record: the entry object, its dict slot, the hash index entry, the
 64-character SHA-256 string, the parsed metadata dict (measured with tracemalloc, short texts)."""
 
 
@@ -47,32 +46,6 @@ def human_bytes(n: float) -> str:
     return f"{n:,.1f} TiB"  # pragma: no cover - the loop returns first
 
 
-def index_bytes_per_vector(kind: str, dim: int, params: dict[str, Any]) -> float:
-    """RAM per vector of an in-memory index kind (ids included)."""
-    if kind == "flat":
-        return 4 * dim + 2 * ID_BYTES
-    if kind == "hnsw":
-        links = 2 * int(params.get("M") or 32) * 4 * 1.03  # level 0 + ~3% upper levels
-        return 4 * dim + links + 2 * ID_BYTES
-    if kind == "ivfpq":
-        from embmagic.store.kinds.ivfpq import pq_subquantizers
-
-        pq_m = int(params.get("pq_m") or pq_subquantizers(dim))
-        return (pq_m + 1) // 2 + dim + 3 * ID_BYTES  # PQ 4-bit + SQ8 re-rank + ids
-    msg = f"no memory model for kind {kind!r}"
-    raise ValueError(msg)
-
-
-def index_fixed_bytes(kind: str, dim: int, n: int, params: dict[str, Any]) -> int:
-    """RAM independent of the vector count: IVF centroids (the on-disk kind keeps only these)."""
-    if kind != "ivfpq" or n == 0:
-        return 0
-    from embmagic.store.kinds.ivfpq import auto_nlist
-
-    nlist = int(params.get("nlist") or auto_nlist(n))
-    return 4 * dim * nlist
-
-
 def records_bytes(text_chars: int, metadata_chars: int, n: int) -> int:
     """RAM of n in-memory records holding that many characters of text and metadata JSON."""
     return text_chars + 2 * metadata_chars + n * _RECORD_OVERHEAD
@@ -80,9 +53,11 @@ def records_bytes(text_chars: int, metadata_chars: int, n: int) -> int:
 
 def estimate(kind: str, dim: int, n: int, params: dict[str, Any],
              records: int) -> MemoryEstimate:
-    """The in-memory cost of an index of `kind` over n vectors, with records of `records` bytes."""
-    index = index_bytes_per_vector(kind, dim, params) * n + index_fixed_bytes(kind, dim, n, params)
-    return MemoryEstimate(kind, n, int(index), records)
+    """The in-memory cost of an index of `kind` over n vectors, with records of `records` bytes;
+    the kind's class (kinds/) owns the model. InvalidArgumentError for an unknown kind."""
+    from embmagic.store.kinds import kind_class
+
+    return MemoryEstimate(kind, n, kind_class(kind).index_bytes(dim, n, params), records)
 
 
 def available_ram() -> int | None:

@@ -1,15 +1,15 @@
 """`DiskCollection`: a read-only collection searched from files (see ondisk_write.py for them).
 
-The same reading API as `Collection` (search, get, vectors_for, records, ids, id_for_text, len,
-save, load); add and delete raise `ReadOnlyCollectionError`. RAM holds the IVF centroids, the PQ
-codebooks and a few cached Parquet row groups; everything else is memory-mapped or read per hit.
+The `BaseCollection` reading API (search, get, vectors_for, records, ids, id_for_text, len, save,
+memory, estimate_for); add, delete and reindex raise `ReadOnlyCollectionError`. RAM holds the IVF
+centroids, the PQ codebooks and a few cached Parquet row groups; the rest is mapped or read per hit.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +17,21 @@ import numpy as np
 
 from embmagic.errors import ReadOnlyCollectionError, RecordNotFoundError, StoreFormatError
 from embmagic.store import persist
-from embmagic.store.collection import AddResult, Collection, RecordChunk
+from embmagic.store.base import BaseCollection, PathLike, StorageFormat
+from embmagic.store.batches import AddBatch, AddPlan, RecordChunk
+from embmagic.store.collection import Collection
 from embmagic.store.disk_records import ParquetRecords
-from embmagic.store.kinds.ondisk import _READ_ONLY, OnDiskIvfPq, VectorFile
-from embmagic.store.memory import MemoryEstimate
-from embmagic.store.ondisk_write import FILES, IDS, INDEX, ORDER, RECORDS, VECTORS
+from embmagic.store.kinds.ondisk import READ_ONLY, OnDiskIvfPq, VectorFile
+from embmagic.store.memory import MemoryEstimate, estimate, records_bytes
+from embmagic.store.ondisk_write import FILES, IDS, INDEX, ORDER, RECORDS, VECTORS, DiskWriter
 from embmagic.store.topk import IdArray
-from embmagic.store.validate import as_id_array, content_hash, metadata_json
+from embmagic.store.validate import as_id_array, content_hash, digest_array, metadata_json
 from embmagic.types import Hit, Record, Vectors
 
 
-class DiskCollection(Collection):
+class DiskCollection(BaseCollection):
     """An on-disk `ivfpq` collection; `path` is its directory (kept open while in use)."""
 
-    _index: OnDiskIvfPq
     path: Path
 
     def __init__(self, path: str | os.PathLike[str], name: str | None = None) -> None:
@@ -39,8 +40,9 @@ class DiskCollection(Collection):
         try:
             self.name = name or str(manifest["name"])
             self.model_id, self.dim = str(manifest["model_id"]), int(manifest["dim"])
-            params, self._next_id = dict(manifest["params"]), int(manifest["next_id"])
-            count = int(manifest["counts"]["records"])
+            params, self._next_free = dict(manifest["params"]), int(manifest["next_id"])
+            counts = manifest["counts"]
+            count = int(counts["records"])
             files = manifest["files"]
         except (KeyError, TypeError, ValueError) as exc:
             msg = f"{source / persist.MANIFEST} is incomplete or malformed ({exc})"
@@ -52,8 +54,25 @@ class DiskCollection(Collection):
         if len(self._records) != count:
             msg = f"{source}: records.parquet holds {len(self._records):,} rows, not {count:,}"
             raise StoreFormatError(msg)
+        self._chars = _record_chars(counts, self._records)
 
     # -- description -----------------------------------------------------------------------
+
+    @property
+    def kind(self) -> str:
+        return self._index.kind
+
+    @property
+    def index_status(self) -> str:
+        return self._index.status
+
+    @property
+    def index_params(self) -> dict[str, Any]:
+        return self._index.params
+
+    @property
+    def next_id(self) -> int:
+        return self._next_free
 
     def __len__(self) -> int:
         return self._index.ntotal
@@ -62,30 +81,52 @@ class DiskCollection(Collection):
         return (f"DiskCollection({self.name!r}, model_id={self.model_id!r}, dim={self.dim}, "
                 f"records={len(self):,}, path={str(self.path)!r})")
 
+    def tune(self, nprobe: int | None = None, k_factor: int | None = None) -> None:
+        """Change the search settings (lists probed, candidates re-ranked per result); nothing
+        is rebuilt or written. None keeps a setting."""
+        self._index.tune(nprobe=nprobe, k_factor=k_factor)
+
+    # -- memory ----------------------------------------------------------------------------
+
     def memory(self) -> MemoryEstimate:
         disk = sum((self.path / name).stat().st_size for name in FILES)
         return MemoryEstimate("ivfpq on disk", len(self), self._index.ram_bytes(), 0, disk)
 
+    def estimate_for(self, kind: str, **params: Any) -> MemoryEstimate:
+        """RAM if these records were read into memory as `kind` (see `to_memory`); records'
+        sizes come from the manifest (older saves: the Parquet column sizes)."""
+        n = len(self)
+        return estimate(kind, self.dim, n, params, records_bytes(*self._chars, n))
+
     # -- read-only -------------------------------------------------------------------------
 
     def check_writable(self) -> None:
-        raise ReadOnlyCollectionError(_READ_ONLY)
+        raise ReadOnlyCollectionError(READ_ONLY)
 
-    def add(self, texts: Any, vectors: Any, metadata: Any = None, ids: Any = None, *,
-            model_id: str | None = None) -> AddResult:
-        raise ReadOnlyCollectionError(_READ_ONLY)
+    def compare_stored(self, ids: list[int], batch: AddBatch) -> tuple[set[int], set[int]]:
+        raise ReadOnlyCollectionError(READ_ONLY)
+
+    def apply_add(self, plan: AddPlan, batch: AddBatch) -> None:
+        raise ReadOnlyCollectionError(READ_ONLY)
 
     def delete(self, ids: Any) -> int:
-        raise ReadOnlyCollectionError(_READ_ONLY)
+        raise ReadOnlyCollectionError(READ_ONLY)
 
     def reindex(self, kind: str, **params: Any) -> None:
-        raise ReadOnlyCollectionError(_READ_ONLY)
+        raise ReadOnlyCollectionError(READ_ONLY)
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _ids_for_hashes(self, hashes: list[str]) -> dict[str, int]:
+    def ids_for_hashes(self, hashes: Sequence[str]) -> dict[str, int]:
+        """A scan of the sha256 column per digest."""
         rows = {d: self._records.row_for_hash(d) for d in set(hashes)}
-        return {d: int(self._index._row_ids[r]) for d, r in rows.items() if r is not None}
+        found = {d: r for d, r in rows.items() if r is not None}
+        ids = self._index.ids_at(np.array(list(found.values()), dtype=np.int64))
+        return {d: int(i) for d, i in zip(found, ids, strict=True)}
+
+    def content_digests(self) -> np.ndarray:
+        """A scan of the sha256 column."""
+        return digest_array(self._records.digests())
 
     def _rows(self, ids: Any) -> IdArray:
         """Rows of ids, RecordNotFoundError naming the missing ones."""
@@ -114,12 +155,22 @@ class DiskCollection(Collection):
     def ids(self) -> IdArray:
         return self._index.live_ids()
 
-    def _matching(self, where: dict[str, Any]) -> IdArray:
-        """A scan of the metadata column."""
-        rows = self._records.rows_where(where)
-        return np.asarray(self._index._row_ids[rows], dtype=np.int64)
+    def iter_chunks(self, chunk: int) -> Iterator[RecordChunk]:
+        """Every record with its vector, `chunk` storage rows at a time."""
+        for s in range(0, len(self), chunk):
+            rows = np.arange(s, min(s + chunk, len(self)), dtype=np.int64)
+            records = self._records.at(rows)
+            yield RecordChunk(np.array([r.id for r in records], dtype=np.int64),
+                              self._index.vectors_at(rows), [r.text for r in records],
+                              [content_hash(r.text) for r in records],
+                              [metadata_json(r.metadata) for r in records])
 
-    def _search(self, queries: Vectors, k: int, allowed: IdArray | None) -> list[list[Hit]]:
+    def matching_ids(self, where: dict[str, Any]) -> IdArray:
+        """A scan of the metadata column."""
+        return self._index.ids_at(self._records.rows_where(where))
+
+    def search_vectors(self, queries: Vectors, k: int,
+                       allowed: IdArray | None) -> list[list[Hit]]:
         results = self._index.search(queries, k, allowed)
         out = []
         for ids, scores in results:
@@ -144,26 +195,45 @@ class DiskCollection(Collection):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    def _record_chunks(self, chunk: int) -> Iterator[RecordChunk]:
-        """Every record with its vector, `chunk` storage rows at a time (to_disk, to_lance)."""
-        for s in range(0, len(self), chunk):
-            rows = np.arange(s, min(s + chunk, len(self)), dtype=np.int64)
-            records = self._records.at(rows)
-            yield RecordChunk(np.array([r.id for r in records], dtype=np.int64),
-                              self._index.vectors_at(rows), [r.text for r in records],
-                              [content_hash(r.text) for r in records],
-                              [metadata_json(r.metadata) for r in records])
 
     def to_memory(self, kind: str = "flat", **params: Any) -> Collection:
-        """An in-memory (mutable) collection of the same records and vectors."""
-        out = Collection(self.name, self.model_id, self.dim, kind, **params)
-        records = self.records()
-        if records:
-            vectors = self._index.vectors_at(np.arange(len(records), dtype=np.int64))
-            out.add([r.text for r in records], vectors, [r.metadata for r in records],
-                    ids=[r.id for r in records])
-        out._next_id = max(out._next_id, self._next_id)
-        return out
+        """An in-memory (mutable) collection of the same records, vectors and next_id."""
+        return Collection.copy_of(self, kind, **params)
+
+
+def _open(path: PathLike, name: str | None, mmap: bool) -> BaseCollection:
+    disk = DiskCollection(path, name=name)
+    if mmap:
+        return disk
+    # an in-memory ivfpq takes these; its 4-bit PQ re-chooses m
+    kept = {k: v for k, v in disk.index_params.items() if k in ("nlist", "nprobe", "k_factor")}
+    return disk.to_memory("ivfpq", **kept)
+
+
+def _write(source: BaseCollection, path: PathLike, chunk: int,
+           params: dict[str, Any]) -> BaseCollection:
+    ids = source.ids()
+    with DiskWriter(path, name=source.name, model_id=source.model_id, dim=source.dim,
+                    total=len(ids), sample=source.vectors_for(ids), params=params) as writer:
+        for part in source.iter_chunks(chunk):
+            writer.add(part.ids, part.vectors, part.texts, part.sha256, part.metadata_json)
+        writer.next_id = max(writer.next_id, source.next_id)
+    return DiskCollection(path)
+
+
+DISK_FORMAT = StorageFormat("on-disk", persist.is_on_disk, _open, _write)
+"""`to_disk`'s directories (format embmagic.collection, version 2, "storage": "on-disk")."""
+
+
+def _record_chars(counts: Any, records: ParquetRecords) -> tuple[int, int]:
+    """Characters of text and of metadata JSON: the manifest's counts, else (saves written
+    before they were counted) the Parquet columns' uncompressed sizes less their offsets."""
+    try:
+        return int(counts["text_chars"]), int(counts["metadata_chars"])
+    except (KeyError, TypeError, ValueError):
+        n = len(records)
+        text, meta = records.column_bytes("text"), records.column_bytes("metadata")
+        return max(text - 4 * n, 0), max(meta - 4 * n, 0)
 
 
 def _verify(source: Path, files: Any) -> None:

@@ -59,6 +59,7 @@ class DiskWriter:
         self._ids: list[IdArray] = []
         self._shards: list[str] = []
         self.rows, self.next_id = 0, 0
+        self.text_chars = self.metadata_chars = 0
 
     def add(self, ids: IdArray, vectors: Vectors, texts: list[str], sha256: list[str],
             metadata_json: list[str]) -> None:
@@ -76,6 +77,8 @@ class DiskWriter:
         self._records.write(ids, sha256, texts, metadata_json)
         self._ids.append(np.asarray(ids, dtype=np.int64).copy())
         self.rows += n
+        self.text_chars += sum(len(t) for t in texts)
+        self.metadata_chars += sum(len(m) for m in metadata_json)
         self.next_id = max(self.next_id, int(np.max(ids)) + 1)
 
     def close(self, next_id: int | None = None) -> None:
@@ -109,7 +112,8 @@ class DiskWriter:
             "format": persist.FORMAT, "version": persist.ONDISK_VERSION, "storage": "on-disk",
             "name": self.name, "model_id": self.model_id, "dim": self.dim, "kind": "ivfpq",
             "params": self.params, "next_id": next_id,
-            "counts": {"records": self.rows, "vectors": self.rows, "tombstones": 0},
+            "counts": {"records": self.rows, "vectors": self.rows, "tombstones": 0,
+                       "text_chars": self.text_chars, "metadata_chars": self.metadata_chars},
             "files": files,
         }
         (self._tmp / persist.MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n",

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from embmagic.errors import ModelMismatchError, RecordNotFoundError, StoreFormatError
-from embmagic.store.collection import AddResult
+from embmagic.store.batches import AddResult
 from embmagic.store.filters import check_where, matches
 from embmagic.store.topk import IdArray
 from embmagic.store.validate import (
@@ -40,7 +40,7 @@ class ReferenceStore:
     def __init__(self, name: str, model_id: str, dim: int) -> None:
         self.name, self.model_id, self.dim = name, model_id, dim
         self._rows: dict[int, tuple[str, Metadata, Vectors]] = {}  # insertion-ordered
-        self._next_id = 0
+        self._next_free = 0
 
     @property
     def index_status(self) -> str:
@@ -73,9 +73,9 @@ class ReferenceStore:
         if found is not None:
             result.existing.append(found)
             return
-        result.added.append(self._next_id)
-        self._rows[self._next_id] = item
-        self._next_id += 1
+        result.added.append(self._next_free)
+        self._rows[self._next_free] = item
+        self._next_free += 1
 
     def _upsert(self, id_: int, item: tuple[str, Metadata, Vectors], result: AddResult) -> None:
         old = self._rows.get(id_)
@@ -87,7 +87,7 @@ class ReferenceStore:
         else:
             result.updated.append(id_)
         self._rows[id_] = item
-        self._next_id = max(self._next_id, id_ + 1)
+        self._next_free = max(self._next_free, id_ + 1)
 
     def id_for_text(self, text: str) -> int | None:
         """The first record (insertion order) with this text."""
@@ -143,7 +143,7 @@ class ReferenceStore:
         target.mkdir(parents=True, exist_ok=True)
         np.save(target / "vectors.npy", self.vectors_for(self.ids()), allow_pickle=False)
         state = {"format": "embmagic.reference", "name": self.name, "model_id": self.model_id,
-                 "dim": self.dim, "next_id": self._next_id, "ids": list(self._rows),
+                 "dim": self.dim, "next_id": self._next_free, "ids": list(self._rows),
                  "texts": [r[0] for r in self._rows.values()],
                  "metadata": [r[1] for r in self._rows.values()]}
         (target / "reference.json").write_text(json.dumps(state), encoding="utf-8")
@@ -160,5 +160,5 @@ class ReferenceStore:
         for i, text, meta, vec in zip(state["ids"], state["texts"], state["metadata"], vectors,
                                       strict=True):
             store._rows[int(i)] = (text, meta, vec)
-        store._next_id = int(state["next_id"])
+        store._next_free = int(state["next_id"])
         return store

@@ -1,29 +1,33 @@
 """`Explorer`: a query box, a k slider and a collection picker with live nearest neighbours.
 
-Each search goes through `core.neighbors` (what `%neighbors` runs) and leaves the same
+Each search is the workspace's `neighbors` (what `%neighbors` runs) and leaves the same
 `NeighborsResult` in `ex.hits`. Contract with the front end (`js/src/explorer.ts`):
 docs/widgets.md.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import anywidget
 import traitlets as t
 
+from embmagic.app.results import NeighborsResult
+from embmagic.app.search import check_query
+from embmagic.app.workspace import Workspace, default_workspace
 from embmagic.errors import InvalidArgumentError
-from embmagic.magics.options import Options
-from embmagic.magics.results import NeighborsResult
-from embmagic.session import Session
+from embmagic.widgets.bundle import STATIC, bundle
 from embmagic.widgets.commands import Buffers, Reply, WireNames, widget_command
-from embmagic.widgets.context import STATIC, bundle, resolve_context
+
+if TYPE_CHECKING:
+    from embmagic.store import BaseCollection
 
 MAX_K = 50
 
 
 class Explorer(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
-    """`Explorer("docs", query="solar power")`; `%neighbors solar power -c docs --widget`."""
+    """`Explorer(coll, query="solar power")` or `Explorer("docs")` (a name in the workspace);
+    `%neighbors solar power -c docs --widget`."""
 
     _wire_names: ClassVar[dict[str, str]] = {"search_command": "search"}  # wire name = a method
     _esm = STATIC / "explorer.js"
@@ -38,25 +42,29 @@ class Explorer(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
 
     def __init__(
         self,
-        collection: str | None = None,
+        collection: str | BaseCollection | None = None,
         *,
-        session: Session | None = None,
-        options: Options | None = None,
+        workspace: Workspace | None = None,
         query: str = "",
         k: int | None = None,
     ) -> None:
         bundle("explorer.js")
-        self._context = resolve_context(session, options)
-        opts = self._context.options()
-        name = collection or opts.collection
-        self._context.session.collection(name)  # fails now, with the known names, if missing
+        self._ws = workspace if workspace is not None else default_workspace()
+        chosen = self._ws.resolve(collection)  # fails now, with the known names, if missing
+        # a collection handed in as an object (not by name) is searched as it is
+        self._given = {} if collection is None or isinstance(collection, str) else \
+            {chosen.name: chosen}
         self.hits: NeighborsResult | None = None
-        super().__init__(
-            collections=sorted(self._context.session.collections), collection=name,
-            k=k or opts.k,
-        )  # fmt: skip
+        super().__init__(collections=self._names(), collection=chosen.name,
+                         k=k or self._ws.options.k)  # fmt: skip
         if query:
             self.search(query)
+
+    def _names(self) -> list[str]:
+        return sorted({*self._ws.collections, *self._given})
+
+    def _collection(self, name: str) -> BaseCollection:
+        return self._given[name] if name in self._given else self._ws.collection(name)
 
     def __repr__(self) -> str:
         return f"Explorer({self.collection!r}, k={self.k}, query={self.query!r})"
@@ -65,26 +73,19 @@ class Explorer(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
         self, text: str, k: int | None = None, collection: str | None = None
     ) -> NeighborsResult:
         """Search like `%neighbors TEXT -c COLLECTION -k K` and show the results."""
-        from embmagic.core.neighbors import neighbors
-
         k = self.k if k is None else k
         if not 1 <= k <= MAX_K:
             raise InvalidArgumentError(f"k must be between 1 and {MAX_K}, got {k}")
-        if not text.strip():
-            raise InvalidArgumentError("empty query: type the text to look for")
-        session = self._context.session
-        name = collection or self.collection
-        chosen = session.collection(name)
-        hits = neighbors(chosen, self._context.engine_for(chosen), text, k=k)
-        opts = self._context.options()
-        result = NeighborsResult(text, name, hits, opts.display_limit, opts.text_width)
+        check_query(text, "empty query: type the text to look for")
+        chosen = self._collection(collection or self.collection)
+        result = self._ws.neighbors(text, collection=chosen, k=k)
         with self.hold_sync():
-            self.collections = sorted(session.collections)
-            self.collection, self.k, self.query = name, k, text
+            self.collections = self._names()
+            self.collection, self.k, self.query = chosen.name, k, text
             self.results = [
                 {"rank": rank, "score": round(h.score, 6), "text": h.text, "id": h.id,
                  "metadata": h.metadata}
-                for rank, h in enumerate(hits, start=1)
+                for rank, h in enumerate(result.hits, start=1)
             ]  # fmt: skip
             self.status = result.title()
             self.error = ""

@@ -10,28 +10,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import anywidget
 import numpy as np
 import traitlets as t
 
+from embmagic.app.map_data import MapData, build_map_data, query_map
+from embmagic.app.results import AnalogyResult, NeighborsResult
+from embmagic.app.search import check_query
+from embmagic.app.workspace import Workspace, collections_of, default_workspace
 from embmagic.errors import InvalidArgumentError
-from embmagic.magics.options import Options
-from embmagic.magics.results import AnalogyResult, NeighborsResult
-from embmagic.session import Session
-from embmagic.store import Collection
 from embmagic.widgets.buffers import empty_wire, from_wire, to_wire
+from embmagic.widgets.bundle import STATIC, bundle
 from embmagic.widgets.commands import Buffers, Reply, WireNames, widget_command
-from embmagic.widgets.context import STATIC, Context, bundle, resolve_context
-from embmagic.widgets.map_data import MapData, build_map_data
+
+if TYPE_CHECKING:
+    from embmagic.store import BaseCollection
 
 HOVER_CHARS = 500
 MAX_K = 100
 
 
 class Map(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
-    """`Map("docs")`, `Map(["docs", "faq"], color_by="topic")`; `%emb map docs faq`."""
+    """`Map(coll)`, `Map([coll, other], color_by="topic")`, `Map("docs")` (a name in the
+    workspace); `%emb map docs faq`."""
 
     _wire_names: ClassVar[dict[str, str]] = {"query_command": "query"}  # wire name = a method
     _esm = STATIC / "map.js"
@@ -53,10 +56,9 @@ class Map(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
 
     def __init__(
         self,
-        collections: str | Collection | Sequence[str | Collection],
+        collections: str | BaseCollection | Sequence[str | BaseCollection],
         *,
-        session: Session | None = None,
-        options: Options | None = None,
+        workspace: Workspace | None = None,
         color_by: str | None = None,
         method: str = "pca",
         seed: int = 0,
@@ -64,8 +66,8 @@ class Map(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
     ) -> None:
         bundle("map.js")
         created = time.time() * 1000
-        self._context = resolve_context(session, options)
-        chosen = _collections(self._context, collections)
+        self._ws = workspace if workspace is not None else default_workspace()
+        chosen = collections_of(collections, self._ws)
         self.data: MapData = build_map_data(chosen, color_by=color_by, method=method, seed=seed)
         self.first_paint_ms: float | None = None
         self._selected_rows: list[int] = []
@@ -101,30 +103,13 @@ class Map(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
 
     def query(self, text: str, k: int = 10) -> list[dict[str, Any]]:
         """What the query box does: place `text` and highlight its `k` nearest records."""
-        if not text.strip():
-            raise InvalidArgumentError("empty query: type the text to look for")
+        check_query(text, "empty query: type the text to look for")
         if not 1 <= k <= MAX_K:
             raise InvalidArgumentError(f"k must be between 1 and {MAX_K}, got {k}")
-        d = self.data
-        engine = self._context.engine_for(d.collections[0])  # all share one model
-        vector = engine.embed([text])
-        found: list[tuple[float, int, str, Any]] = []
-        for collection in d.collections:
-            for hit in collection.search(vector, min(k, len(collection)))[0]:
-                row = d.row_of(collection.name, hit.id)
-                if row is not None:
-                    found.append((hit.score, row, collection.name, hit))
-        found.sort(key=lambda f: (-f[0], f[1]))
-        hits = [
-            {"row": row, "score": round(score, 6), "text": hit.text, "collection": name,
-             "id": hit.id}
-            for score, row, name, hit in found[:k]
-        ]  # fmt: skip
-        point = d.projection.transform(vector)[0]
-        self.last_hits = hits
-        self.set_highlight([h["row"] for h in hits], point=[float(point[0]), float(point[1])],
-                           label=text)  # fmt: skip
-        return hits
+        found = query_map(self.data, self._ws.engine_for(self.data.collections[0]), text, k)
+        self.last_hits = found.hits
+        self.set_highlight([h["row"] for h in found.hits], point=found.point, label=text)
+        return found.hits
 
     def show(self, result: NeighborsResult | AnalogyResult) -> list[int]:
         """Highlight the records of a `%neighbors` or `%analogy` result; returns their rows."""
@@ -227,11 +212,3 @@ class Map(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
         if self.first_paint_ms is None:
             self.first_paint_ms = float(msg["at"]) - self.created_at
         return {"first_paint_ms": self.first_paint_ms}
-
-
-
-def _collections(
-    context: Context, given: str | Collection | Sequence[str | Collection]
-) -> list[Collection]:
-    items = [given] if isinstance(given, str | Collection) else list(given)
-    return [c if isinstance(c, Collection) else context.session.collection(c) for c in items]

@@ -1,28 +1,31 @@
 """`RagPanel`: ask a question, watch the answer stream in, click a citation to read its source.
 
-Each question goes through `core.rag.ask` (what `%rag` runs) and leaves the same `RagResult`
+Each question is the workspace's `ask` (what `%rag` runs) and leaves the same `RagResult`
 in `panel.result`. Contract with the front end (`js/src/rag.ts`): docs/widgets.md.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import anywidget
 import traitlets as t
 
+from embmagic.app.ask import RAG_K
+from embmagic.app.results import RagResult
+from embmagic.app.search import check_query
+from embmagic.app.workspace import Workspace, default_workspace
 from embmagic.errors import InvalidArgumentError
-from embmagic.magics.options import Options
-from embmagic.magics.results import RagResult
-from embmagic.session import Session
+from embmagic.widgets.bundle import STATIC, bundle
 from embmagic.widgets.commands import Buffers, Reply, WireNames, widget_command
-from embmagic.widgets.context import STATIC, bundle, resolve_context
 
-RAG_K = 4
+if TYPE_CHECKING:
+    from embmagic.store import BaseCollection
 
 
 class RagPanel(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
-    """`RagPanel("docs")`; `%rag --widget -c docs` (with a question: asked at once)."""
+    """`RagPanel(coll)` or `RagPanel("docs")` (a name in the workspace); `%rag --widget -c docs`
+    (with a question: asked at once)."""
 
     _wire_names: ClassVar[dict[str, str]] = {"ask_command": "ask"}  # wire name = a method
     _esm = STATIC / "rag.js"
@@ -38,24 +41,25 @@ class RagPanel(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
 
     def __init__(
         self,
-        collection: str | None = None,
+        collection: str | BaseCollection | None = None,
         *,
-        session: Session | None = None,
-        options: Options | None = None,
+        workspace: Workspace | None = None,
         question: str = "",
-        k: int = RAG_K,
+        k: int | None = None,
         generator: str | Any = None,
     ) -> None:
-        """`generator`: a name (`%config EmbMagics.generator` when None) or a generator object
-        (anything with `name`, `model` and `generate(prompt, stream=...)`)."""
+        """`generator`: a name (the workspace's `generator` option when None) or a generator
+        object (anything with `name`, `model` and `generate(prompt, stream=...)`)."""
         bundle("rag.js")
-        self._context = resolve_context(session, options)
-        opts = self._context.options()
-        self.collection_name = collection or opts.collection
-        self._context.session.collection(self.collection_name)  # fails now if missing
-        if k < 1:
+        self._ws = workspace if workspace is not None else default_workspace()
+        chosen = self._ws.resolve(collection)  # fails now if missing
+        self._collection: str | BaseCollection = (
+            chosen.name if collection is None or isinstance(collection, str) else chosen
+        )
+        self.collection_name = chosen.name
+        if k is not None and k < 1:
             raise InvalidArgumentError(f"k must be at least 1, got {k}")
-        self.k, self._generator = k, generator or opts.generator
+        self.k, self._generator = k or RAG_K, generator
         self.result: RagResult | None = None
         super().__init__()
         if question:
@@ -66,33 +70,14 @@ class RagPanel(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
 
     def ask(self, question: str) -> RagResult:
         """Answer like `%rag QUESTION -c COLLECTION`; the answer trait grows while it streams."""
-        from embmagic.core.generator_registry import load_generator
-        from embmagic.core.generators import streams as should_stream
-        from embmagic.core.rag import ask
-        from embmagic.magics.rag import generator_settings, to_result
-
-        if not question.strip():
-            raise InvalidArgumentError("empty question: type what you want to know")
-        opts = self._context.options()
-        collection = self._context.session.collection(self.collection_name)
-        engine = self._context.engine_for(collection)
-        generator = self._generator
-        if isinstance(generator, str):
-            generator = load_generator(generator, encoder=engine, settings=generator_settings(opts))
-        streams = should_stream(generator)
-        with self.hold_sync():
-            self.question, self.answer, self.sources, self.cited = question, "", [], []
-            self.generator = f"{generator.name} ({generator.model})"
-            self.warnings, self.error = [], ""
-            self.busy = True
+        check_query(question, "empty question: type what you want to know")
         try:
-            reply = ask(
-                collection, engine, question, generator, k=self.k, stream=streams,
-                on_chunk=self._grow,
-            )  # fmt: skip
+            result = self._ws.ask(question, collection=self._collection, k=self.k,
+                                  llm=self._generator,
+                                  on_start=lambda g: self._started(g, question))  # fmt: skip
         finally:
             self.busy = False
-        result = to_result(reply, opts, show_prompt=False)
+        reply = result.raw
         with self.hold_sync():
             self.answer = reply.answer
             self.sources = [
@@ -105,6 +90,15 @@ class RagPanel(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
             self.warnings = result.notes()
         self.result = result
         return result
+
+    def _started(self, generator: Any, question: str) -> Any:
+        """Reset the panel for a new answer; chunks of a streamed answer grow `answer`."""
+        with self.hold_sync():
+            self.question, self.answer, self.sources, self.cited = question, "", [], []
+            self.generator = f"{generator.name} ({generator.model})"
+            self.warnings, self.error = [], ""
+            self.busy = True
+        return self._grow
 
     def _grow(self, chunk: str) -> None:
         self.answer = self.answer + chunk

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from embmagic.core.citations import check_citations
-from embmagic.core.generators import CallableGenerator
-from embmagic.core.rag import Source, answer
+from embmagic.core.rag import (
+    CallableGenerator,
+    Source,
+    answer,
+    check_citations,
+    parse_citations,
+    strip_citations,
+)
 from embmagic.engine import Engine, load_engine
 from embmagic.types import Hit
 
@@ -54,7 +59,7 @@ def test_answer_reports_misattributions_when_given_the_encoder(fake: Engine) -> 
 @pytest.mark.model
 def test_local_model_citations_are_right_or_flagged() -> None:
     """SmolLM2-135M often cites the wrong number; whatever it cites must not pass unchecked."""
-    from embmagic.core.generator_registry import GeneratorSettings, load_generator
+    from embmagic.core.rag import GeneratorSettings, load_generator
 
     minilm = load_engine("minilm")
     local = load_generator("local", encoder=minilm, settings=GeneratorSettings(max_tokens=32))
@@ -67,3 +72,19 @@ def test_local_model_citations_are_right_or_flagged() -> None:
         assert cited or reply.unknown_citations, reply.answer  # it does cite by number
         if eiffel not in cited:  # a wrong source, shown as support, must carry a warning
             assert any(m.best == eiffel for m in reply.misattributed), reply.answer
+
+
+@pytest.mark.parametrize("citation", ["[1, 2]", "[1][3]", "[ 2 ; 4 ]", "[3][ 1 ;2 ]"])
+def test_the_check_reads_citations_as_parse_citations_does(fake: Engine, citation: str) -> None:
+    """One citation syntax: whatever `parse_citations` reads is what the check checks."""
+    texts = ("Bananas are yellow.", "Everest is 8849 metres high.", "Grass is green.",
+             "The Louvre is a museum.", "The Eiffel Tower is 330 metres tall.")  # fmt: skip
+    sentence = f"The Eiffel Tower is 330 metres tall {citation}."
+    [flag] = check_citations(sentence, sources(*texts), fake)
+    assert flag.cited == tuple(parse_citations(sentence)) and flag.best == 5
+    assert strip_citations(sentence) == "The Eiffel Tower is 330 metres tall ."
+
+
+@pytest.mark.parametrize("text", ["[a]", "[]", "[1.5]", "[1,]", "(1)"])
+def test_what_is_not_a_citation_is_neither_parsed_nor_stripped(text: str) -> None:
+    assert parse_citations(text) == [] and strip_citations(text) == text

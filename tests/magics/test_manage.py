@@ -183,10 +183,10 @@ def test_bad_index_requests_are_one_line_and_change_nothing(
 def test_big_index_needs_yes(ip: InteractiveShell, monkeypatch: pytest.MonkeyPatch) -> None:
     from IPython.core.error import UsageError
 
-    from embmagic.magics import manage_index
+    from embmagic.app import manage
 
     _embed_many(ip)
-    monkeypatch.setattr(manage_index, "available_ram", lambda: 1_000)
+    monkeypatch.setattr(manage, "available_ram", lambda: 1_000)
     with pytest.raises(UsageError, match="add --yes"):
         ip.run_line_magic("emb", "index big --kind hnsw")
     assert "hnsw" in ip.run_line_magic("emb", "index big --kind hnsw --yes").data["kind"]
@@ -252,3 +252,26 @@ def test_index_into_lancedb_keeps_hits_and_takes_new_embeds(
         ip.run_line_magic("emb", "index big --kind lancedb")
     with pytest.raises(UsageError, match="lancedb collection searches exactly"):
         ip.run_line_magic("emb", "index big --kind hnsw")
+
+
+def test_a_refused_option_value_is_one_line_and_rolled_back(
+    ip: InteractiveShell, caplog: pytest.LogCaptureFixture
+) -> None:
+    magics = ip.magics_manager.registry["EmbMagics"]
+    ip.run_line_magic("config", "EmbMagics.k = 0")  # IPython logs the error, one line
+    assert "EmbMagics.k must be at least 1, got 0" in caplog.text
+    assert magics.k == 5 and magics.session.options.k == 5  # %config kept the old value
+
+
+def test_emb_subcommands_have_their_own_parsers_and_help(ip: InteractiveShell) -> None:
+    from IPython.core.error import UsageError
+
+    with capture_output() as captured:
+        ip.run_line_magic("emb", "index --help")
+    assert "usage: %emb index COLL [options]" in captured.stdout
+    assert "--ef-search" in captured.stdout and "--nlist" in captured.stdout  # from the kinds
+    with capture_output() as overview:
+        ip.run_line_magic("emb", "--help")
+    assert "%emb save COLL PATH" in overview.stdout and "%emb map COLL ..." in overview.stdout
+    with pytest.raises(UsageError, match=r"^%emb list: unrecognized arguments: --bogus"):
+        ip.run_line_magic("emb", "list --bogus")

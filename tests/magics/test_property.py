@@ -12,19 +12,25 @@ from hypothesis import strategies as st
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
-FLAGS = [
-    "-c", "--collection", "-k", "--id", "--where", "--mmr", "--split", "--model", "--meta",
-    "--from", "--column", "--files", "--chunk", "--overlap", "--cells", "--method", "--space",
-    "--include-inputs", "--eval", "--llm", "--show-prompt", "--as", "--help", "-h", "--", "-",
-    "--bogus", "-x", "<<", "res",
-]  # fmt: skip
+
+def parser_flags() -> list[str]:
+    """Every flag of every magic's parser and of each `%emb` subcommand's parser: a new flag
+    is fuzzed without anyone adding it here."""
+    from embmagic.magics import manage
+    from embmagic.magics.embmagics import MAGIC_METHODS
+
+    parsers = [m.parser for m in MAGIC_METHODS] + [manage.parser(n) for n in manage.SUBCOMMANDS]
+    return sorted({flag for p in parsers for flag in p._option_string_actions})
+
+
+FLAGS = [*parser_flags(), "--help", "-h", "--", "-", "--bogus", "-x", "<<", "res"]
 VALUES = [
     "animals", "other", "nope", "", "0", "-1", "3", "1.5", "two", "999999", "line", "paragraph",
     "sentence", "none", "auto", "fake-16", "fake-64", "no-such-model", "lang=en", "k=v", "=",
     "docs", "number", "frame", "body", "*.txt", "missing/*", "add", "mul", "extractive", "gpt",
     "list", "info", "drop", "save", "load", "models", "saved", "king", "man", "woman", "cat",
     "+", "::", "man:king::woman:?", "{docs}", "{nope}", "{{", "}}", "'quoted text'", '"x',
-    "What's", "🙂", "\\", "%", "$x",
+    "What's", "🙂", "\\", "%", "$x", "flat", "hnsw", "pca",
 ]  # fmt: skip
 WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=6)
 TOKEN = st.one_of(st.sampled_from(FLAGS), st.sampled_from(VALUES), WORDS)
@@ -33,6 +39,12 @@ CELL = st.one_of(st.none(), st.sampled_from(["", "cat\ndog", "{docs}", "x {{y}}"
 MAGICS = st.sampled_from(["embed", "neighbors", "analogy", "rag", "emb"])
 CELL_MAGICS = frozenset({"embed", "rag"})
 MUTATING = frozenset({"embed", "emb"})  # a successful %%embed / %emb drop|load changes things
+
+
+def test_the_fuzzed_flags_come_from_the_parsers() -> None:
+    for flag in ("--widget", "--show", "--on", "--out", "--kind", "--on-disk", "--yes",
+                 "--color-by", "--nprobe", "--ef-search", "--as", "--mmr", "--llm"):
+        assert flag in FLAGS, flag
 
 
 def ensure_collections(ip: InteractiveShell) -> None:

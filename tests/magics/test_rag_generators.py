@@ -93,7 +93,7 @@ def test_the_api_key_appears_in_no_output(facts: InteractiveShell) -> None:
         texts += [repr(result), str(result.raw), repr(result._repr_mimebundle_())]
     texts += [out.stdout, out.stderr, repr([o.data for o in out.outputs])]
     magics = facts.magics_manager.registry["EmbMagics"]
-    texts += [repr(magics.options()), repr(facts.config), repr(magics.config)]
+    texts += [repr(magics.session.options), repr(facts.config), repr(magics.config)]
     assert "HTTP 401" in texts[0] and "cannot reach" in texts[3]
     assert "Secret('****')" in out.stdout
     for text in texts:

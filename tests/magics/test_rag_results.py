@@ -6,7 +6,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
-from embmagic.magics.results import NeighborsResult
+from embmagic.app.results import NeighborsResult
 from embmagic.types import Hit
 
 FACTS = (

@@ -8,6 +8,9 @@ from typing import Any
 import faiss
 import pytest
 from store_helpers import DIM, STORE_KINDS, Store, StoreFactory, make, texts, unit_vectors
+from toy_kind import ToyIndex
+
+from embmagic.store.kinds import register_kind, unregister_kind
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -18,6 +21,15 @@ def _one_faiss_thread() -> Iterator[None]:
     faiss.omp_set_num_threads(1)
     yield
     faiss.omp_set_num_threads(before)
+
+
+@pytest.fixture(autouse=True)
+def toy_kind() -> Iterator[type[ToyIndex]]:
+    """The toy index kind, registered for each store test and removed after: one registry line
+    is all a new kind needs."""
+    register_kind(ToyIndex)
+    yield ToyIndex
+    unregister_kind(ToyIndex.kind)
 
 
 @pytest.fixture(params=list(STORE_KINDS))

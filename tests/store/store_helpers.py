@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from embmagic.store import Collection, ReferenceStore
+from embmagic.store import BaseCollection, Collection, ReferenceStore
 from embmagic.store.lance import LanceCollection
 
-Store = Collection | ReferenceStore
+Store = BaseCollection | ReferenceStore
 StoreFactory = Callable[..., Store]
 
 DIM = 32
@@ -25,9 +25,10 @@ STORE_KINDS: dict[str, dict[str, Any]] = {
     "ivfpq": {"kind": "ivfpq"},  # below its training size: exact search
     "ivfpq-trained": {"kind": "ivfpq", "nlist": 1},  # trains at 39 vectors
     "reference": {},
+    "toy": {"kind": "toy", "block": 7},  # tests/store/toy_kind.py, registered by a fixture
     "lancedb": {"kind": "lancedb"},  # a LanceCollection in a fresh temporary directory
 }
-EXACT_KINDS = ("flat", "ivfpq", "reference", "lancedb")
+EXACT_KINDS = ("flat", "ivfpq", "reference", "lancedb", "toy")
 
 
 def unit_vectors(n: int, dim: int = DIM, seed: int = 0) -> np.ndarray:

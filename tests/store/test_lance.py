@@ -6,12 +6,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pytest
-from store_helpers import DIM, make, texts, unit_vectors
+from store_helpers import DIM, texts, unit_vectors
 
 from embmagic.errors import (
     DimensionMismatchError,
@@ -20,12 +21,14 @@ from embmagic.errors import (
     ModelMismatchError,
     StoreFormatError,
 )
-from embmagic.store import Collection
+from embmagic.store import BaseCollection, Collection
 from embmagic.store.lance import LanceCollection, LanceDBNotInstalledError
 from embmagic.types import Hit
 
+_C = TypeVar("_C", bound=BaseCollection)
 
-def mixed(store: Collection, n: int = 200) -> Collection:
+
+def mixed(store: _C, n: int = 200) -> _C:
     """n records, explicit ids out of order, an upsert, deletes including the largest id."""
     store.add(texts(n), unit_vectors(n), [{"n": i, "odd": i % 2 == 1} for i in range(n)])
     store.add(["late", "early"], unit_vectors(2, seed=1), [{"x": 1}, None], ids=[900, 400])
@@ -34,7 +37,7 @@ def mixed(store: Collection, n: int = 200) -> Collection:
     return store
 
 
-def everything(store: Collection) -> tuple[Any, ...]:
+def everything(store: BaseCollection) -> tuple[Any, ...]:
     """All that is observable; search scores to 6 decimals (BLAS may round the last bit of a
     score differently when the table's blocks are laid out differently, as after a copy)."""
     ids = store.ids()
@@ -51,10 +54,10 @@ def hits(results: list[list[Hit]]) -> list[list[tuple[Any, ...]]]:
 def table_state(store: LanceCollection) -> tuple[Any, ...]:
     """The table itself: version, every row and the schema with its metadata."""
     table = store._table
-    return (table.version, table.to_arrow(), table.schema, store._next_id, store._next_seq)
+    return (table.version, table.to_arrow(), table.schema, store.next_id, store._next_seq)
 
 
-def test_reopen_keeps_records_ids_order_and_next_id(tmp_path: Path) -> None:
+def test_reopen_keeps_records_ids_order_and_id_counter(tmp_path: Path) -> None:
     store = mixed(LanceCollection.create(tmp_path / "c", "docs", "fake-32", DIM))
     before = everything(store)
     assert store.ids().tolist()[-2:] == [199, 400]  # insertion order, not id order
@@ -144,9 +147,10 @@ def test_without_lancedb_a_one_line_install_error(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "lancedb", None)  # `import lancedb` raises ImportError
     expected = 'LanceDB is not installed: pip install "embmagic[lancedb]"'
-    attempts = [lambda: LanceCollection.create(tmp_path / "c", "docs", "m", DIM),
+    attempts: list[Callable[[], object]] = [
+                lambda: LanceCollection.create(tmp_path / "c", "docs", "m", DIM),
                 lambda: LanceCollection.open(tmp_path / "c"),
-                lambda: make("flat").to_lance(tmp_path / "c")]
+                lambda: Collection("docs", "m", DIM).to_lance(tmp_path / "c")]
     for attempt in attempts:
         with pytest.raises(LanceDBNotInstalledError) as info:
             attempt()
@@ -175,7 +179,7 @@ def test_refusals_and_format_errors(tmp_path: Path) -> None:
     (tmp_path / "foreign").mkdir()
     (tmp_path / "foreign" / "notes.txt").write_text("mine")
     with pytest.raises(InvalidArgumentError, match="not a LanceDB collection"):
-        make("flat").to_lance(tmp_path / "foreign")
+        Collection("docs", "m", DIM).to_lance(tmp_path / "foreign")
     with pytest.raises(StoreFormatError, match="no LanceDB collection"):
         LanceCollection.open(tmp_path / "missing")
     assert not (tmp_path / "missing").exists()

@@ -18,6 +18,7 @@ from embmagic.errors import (
     StoreFormatError,
 )
 from embmagic.store import Collection
+from embmagic.store.kinds import KINDS
 from embmagic.store.ondisk import DiskCollection
 
 
@@ -84,6 +85,45 @@ def test_errors_match_the_contract(disk: DiskCollection) -> None:
         disk.delete([1])
     with pytest.raises(ReadOnlyCollectionError):
         disk.reindex("flat")
+
+
+def test_reindex_says_what_to_do_instead(disk: DiskCollection) -> None:
+    with pytest.raises(ReadOnlyCollectionError, match=r"to_memory\(kind\).*to_disk\(path\)"):
+        disk.reindex("hnsw", M=16)
+    assert disk.kind == "ivfpq" and len(disk) == 59
+
+
+def test_estimate_for_every_registered_kind(disk: DiskCollection) -> None:
+    """Was an AttributeError (it read the in-memory store's records): now the same estimate the
+    in-memory collection gives, for every kind (the toy kind of toy_kind.py included)."""
+    mem = filled()
+    mem.delete([3])
+    assert "toy" in KINDS
+    for kind in KINDS:
+        assert disk.estimate_for(kind) == mem.estimate_for(kind), kind
+    assert disk.estimate_for("hnsw", M=16) == mem.estimate_for("hnsw", M=16)
+    assert disk.estimate_for("flat").records_bytes > 59 * 420
+    with pytest.raises(InvalidArgumentError, match="unknown index kind"):
+        disk.estimate_for("annoy")
+
+
+def test_estimate_for_an_older_save_reads_the_parquet_sizes(tmp_path: Path) -> None:
+    mem = filled(n=300)
+    mem.to_disk(tmp_path / "d")
+    manifest_path = tmp_path / "d" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["counts"]["text_chars"], manifest["counts"]["metadata_chars"]
+    manifest_path.write_text(json.dumps(manifest))
+    got, want = DiskCollection(tmp_path / "d").estimate_for("flat"), mem.estimate_for("flat")
+    assert got.index_bytes == want.index_bytes
+    assert got.records_bytes == pytest.approx(want.records_bytes, rel=0.1)
+
+
+def test_content_digests_match_the_in_memory_collection(disk: DiskCollection) -> None:
+    mem = filled()
+    mem.delete([3])
+    assert disk.content_digests().tobytes() == mem.content_digests().tobytes()
+    assert disk.next_id == mem.next_id == 60
 
 
 def test_save_copies_and_to_memory_is_mutable(disk: DiskCollection, tmp_path: Path) -> None:

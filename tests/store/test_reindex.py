@@ -7,7 +7,8 @@ from store_helpers import DIM, make, texts, unit_vectors
 
 from embmagic.errors import InvalidArgumentError
 from embmagic.store import Collection
-from embmagic.store.memory import estimate, index_bytes_per_vector
+from embmagic.store.kinds import kind_class
+from embmagic.store.memory import estimate
 
 
 def filled(n: int = 200) -> Collection:
@@ -55,9 +56,9 @@ def test_bad_parameters_leave_the_collection_as_it_was(kind: str, params: dict[s
 
 def test_bytes_per_vector_match_the_measured_sizes() -> None:
     # bench/bench_search.py measures serialised sizes: flat ~1,550, hnsw ~1,800, ivfpq ~500
-    assert index_bytes_per_vector("flat", 384, {}) == pytest.approx(1_552, rel=0.02)
-    assert index_bytes_per_vector("hnsw", 384, {}) == pytest.approx(1_808, rel=0.03)
-    assert index_bytes_per_vector("ivfpq", 384, {}) == pytest.approx(496, rel=0.05)
+    assert kind_class("flat").bytes_per_vector(384, {}) == pytest.approx(1_552, rel=0.02)
+    assert kind_class("hnsw").bytes_per_vector(384, {}) == pytest.approx(1_808, rel=0.03)
+    assert kind_class("ivfpq").bytes_per_vector(384, {}) == pytest.approx(496, rel=0.05)
     est = estimate("flat", 384, 1_000_000, {}, 0)
     assert est.ram_bytes == est.index_bytes > 1.5e9
 

@@ -178,11 +178,18 @@ def test_collections_of_different_models_cannot_share_a_map(docs: InteractiveShe
         docs.run_line_magic("emb", "map docs other")
 
 
-def test_a_map_without_a_session_says_how_to_get_one() -> None:
+def test_without_load_ext_names_come_from_the_default_workspace() -> None:
+    """No `%load_ext` (a script, marimo): a name is looked up in the default workspace and a
+    missing one is the usual one-line error (this used to demand `%load_ext embmagic`)."""
     from IPython.core.interactiveshell import InteractiveShell as Shell
 
-    Shell.clear_instance()
-    from embmagic.errors import EmbmagicError
+    from embmagic.app import Workspace, default_workspace, use_workspace
+    from embmagic.errors import CollectionNotFoundError
 
-    with pytest.raises(EmbmagicError, match="run %load_ext embmagic first"):
+    Shell.clear_instance()
+    use_workspace(Workspace())
+    with pytest.raises(CollectionNotFoundError, match="no collection named 'docs'"):
         Map("docs")
+    default_workspace().options.model = "fake-64"
+    default_workspace().embed("docs", ["one note", "another note"])
+    assert Map("docs").status == "2 points · PCA · docs"

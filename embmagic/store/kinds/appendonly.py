@@ -36,7 +36,7 @@ class AppendOnlyIndex(VectorIndex):
 
     def _refresh(self) -> None:
         self._inner = faiss.downcast_index(self._index.index)
-        self._row_ids = id_map_view(self._index)
+        self._ids_by_row = id_map_view(self._index)
         self._sorted: tuple[IdArray, IdArray] | None = None
 
     @abstractmethod
@@ -82,13 +82,13 @@ class AppendOnlyIndex(VectorIndex):
         """Live rows of present ids."""
         if self._sorted is None:
             rows = np.flatnonzero(self._live)
-            order = np.argsort(self._row_ids[rows], kind="stable")
-            self._sorted = (self._row_ids[rows][order], rows[order].astype(np.int64))
+            order = np.argsort(self._ids_by_row[rows], kind="stable")
+            self._sorted = (self._ids_by_row[rows][order], rows[order].astype(np.int64))
         keys, rows = self._sorted
         return rows[np.searchsorted(keys, ids)]
 
     def live_ids(self) -> IdArray:
-        return self._row_ids[self._live].copy()
+        return self._ids_by_row[self._live].copy()
 
     def reconstruct(self, ids: IdArray) -> Vectors:
         if len(ids) == 0:
@@ -97,10 +97,10 @@ class AppendOnlyIndex(VectorIndex):
         return out
 
     def search(self, queries: Vectors, k: int, allowed: IdArray | None = None) -> Neighbours:
-        mask = self._live if allowed is None else self._live & np.isin(self._row_ids, allowed)
+        mask = self._live if allowed is None else self._live & np.isin(self._ids_by_row, allowed)
         n_ok = int(mask.sum())
         if allowed is not None and n_ok <= EXACT_SUBSET_MAX:
-            return self.exact_subset(queries, k, self._row_ids[mask])
+            return self.exact_subset(queries, k, self._ids_by_row[mask])
         if n_ok == 0:
             return [(np.empty(0, np.int64), np.empty(0, np.float32)) for _ in queries]
         bitmap = None if n_ok == len(mask) else np.packbits(mask, bitorder="little")
@@ -111,7 +111,8 @@ class AppendOnlyIndex(VectorIndex):
         out: Neighbours = []
         for s_row, r_row in zip(scores, rows, strict=True):
             found = r_row >= 0
-            out.append(sort_hits(self._row_ids[r_row[found]], s_row[found].astype(np.float32), k))
+            ids = self._ids_by_row[r_row[found]]
+            out.append(sort_hits(ids, s_row[found].astype(np.float32), k))
         return out
 
     def faiss_index(self) -> Any:

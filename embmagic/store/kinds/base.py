@@ -1,12 +1,15 @@
 """The small contract every index kind implements (one kind per module, txtai style).
 
-An index only holds vectors under int64 ids; texts, metadata, dedup and validation live in
-`Collection`. Ids passed in are already checked: `add` gets ids not present, `remove` ids present.
+An index only holds vectors under int64 ids; texts, metadata, dedup and validation live in the
+collection. Ids passed in are already checked: `add` gets ids not present, `remove` ids present.
+Each kind class also owns its parameter schema (`param_specs`, with the `%emb index` flag of each),
+their validation (`validate`) and its memory model (`index_bytes`).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -21,27 +24,50 @@ EXACT_SUBSET_MAX = 20_000
 """A filter that leaves at most this many vectors is searched exactly over just those vectors:
 cheaper than steering a graph or inverted lists around a sparse selector, and exact."""
 
+ID_BYTES = 8
+"""An int64 id in an IndexIDMap2's table (and again in IVF lists)."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One index parameter: its name, the `%emb index` flag that sets it, a help line, and its
+    default (None: chosen automatically). Values are positive integers."""
+
+    name: str
+    flag: str
+    help: str
+    default: Any = None
+
 
 class VectorIndex(ABC):
     """Vectors by id, searchable by inner product; persisted as one FAISS index + JSON state."""
 
     kind: ClassVar[str]
-    defaults: ClassVar[dict[str, Any]] = {}
+    param_specs: ClassVar[tuple[Param, ...]] = ()
+    """The parameters this kind takes (also what `%emb index` derives its flags from)."""
     exact_vectors: ClassVar[bool] = True
     """False when `reconstruct` returns quantised approximations of what was added."""
 
     def __init__(self, dim: int) -> None:
         self.dim = dim
 
+    # -- parameters --------------------------------------------------------------------------
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Each parameter's default, by name."""
+        return {p.name: p.default for p in cls.param_specs}
+
     @classmethod
     def check_params(cls, params: dict[str, Any]) -> dict[str, Any]:
         """Defaults merged with `params`; unknown names are refused, listing the valid ones."""
-        unknown = sorted(set(params) - set(cls.defaults))
+        defaults = cls.defaults()
+        unknown = sorted(set(params) - set(defaults))
         if unknown:
-            valid = ", ".join(sorted(cls.defaults)) or "none"
+            valid = ", ".join(sorted(defaults)) or "none"
             msg = f"unknown {cls.kind} index parameter(s) {', '.join(unknown)}; valid: {valid}"
             raise InvalidArgumentError(msg)
-        merged = {**cls.defaults, **params}
+        merged = {**defaults, **params}
         for name, value in merged.items():
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                       or value <= 0):
@@ -50,9 +76,39 @@ class VectorIndex(ABC):
         return merged
 
     @classmethod
+    def validate(cls, dim: int, params: dict[str, Any], n: int | None = None) -> dict[str, Any]:
+        """`check_params`, then what depends on the data: `dim`, and `n` (the vectors an index
+        is about to be built from; None for a new, empty index). InvalidArgumentError if not."""
+        return cls.check_params(params)
+
+    @classmethod
     def create(cls, dim: int, params: dict[str, Any]) -> VectorIndex:
         """A new, empty index with these (unchecked) parameters."""
-        return cls(dim, cls.check_params(params))  # type: ignore[call-arg]
+        return cls(dim, cls.validate(dim, params))  # type: ignore[call-arg]
+
+    # -- memory model ------------------------------------------------------------------------
+
+    @classmethod
+    @abstractmethod
+    def bytes_per_vector(cls, dim: int, params: dict[str, Any]) -> float:
+        """RAM per vector (ids included), from the sizes FAISS uses."""
+
+    @classmethod
+    def fixed_bytes(cls, dim: int, n: int, params: dict[str, Any]) -> int:
+        """RAM independent of the vector count (e.g. IVF centroids)."""
+        return 0
+
+    @classmethod
+    def index_bytes(cls, dim: int, n: int, params: dict[str, Any]) -> int:
+        """Estimated RAM of this kind over n vectors (`params` as given: None is automatic)."""
+        return int(cls.bytes_per_vector(dim, params) * n + cls.fixed_bytes(dim, n, params))
+
+    @property
+    def memory_kind(self) -> str:
+        """The kind whose memory model fits this index now (an untrained ivfpq is flat)."""
+        return self.kind
+
+    # -- vectors -----------------------------------------------------------------------------
 
     @property
     @abstractmethod

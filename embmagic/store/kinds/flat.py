@@ -9,7 +9,13 @@ from typing import Any
 import numpy as np
 
 from embmagic.store._faiss import faiss
-from embmagic.store.kinds.base import VectorIndex, expect_type, flat_codes_view, id_map_view
+from embmagic.store.kinds.base import (
+    ID_BYTES,
+    VectorIndex,
+    expect_type,
+    flat_codes_view,
+    id_map_view,
+)
 from embmagic.store.topk import IdArray, Neighbours, top_k
 from embmagic.types import Vectors
 
@@ -26,14 +32,18 @@ class FlatIndex(VectorIndex):
 
     @classmethod
     def create(cls, dim: int, params: dict[str, Any]) -> FlatIndex:
-        cls.check_params(params)
+        cls.validate(dim, params)
         return cls(dim)
+
+    @classmethod
+    def bytes_per_vector(cls, dim: int, params: dict[str, Any]) -> float:
+        return 4 * dim + 2 * ID_BYTES
 
     def _refresh(self) -> None:
         """Re-take the views: FAISS may reallocate its arrays on every add or remove."""
         self._flat = faiss.downcast_index(self._index.index)
         self._codes = flat_codes_view(self._flat, self.dim)
-        self._row_ids = id_map_view(self._index)
+        self._ids_by_row = id_map_view(self._index)
         self._sorted: tuple[IdArray, IdArray] | None = None
 
     @property
@@ -61,8 +71,8 @@ class FlatIndex(VectorIndex):
     def rows_of(self, ids: IdArray) -> IdArray:
         """Storage rows of present ids (binary search over a cached id sort)."""
         if self._sorted is None:
-            order = np.argsort(self._row_ids, kind="stable")
-            self._sorted = (self._row_ids[order], order.astype(np.int64))
+            order = np.argsort(self._ids_by_row, kind="stable")
+            self._sorted = (self._ids_by_row[order], order.astype(np.int64))
         keys, rows = self._sorted
         return rows[np.searchsorted(keys, ids)]
 
@@ -70,14 +80,14 @@ class FlatIndex(VectorIndex):
         return self._codes[self.rows_of(ids)].copy()
 
     def live_ids(self) -> IdArray:
-        return self._row_ids.copy()
+        return self._ids_by_row.copy()
 
     def search(self, queries: Vectors, k: int, allowed: IdArray | None = None) -> Neighbours:
         if allowed is None:
-            return top_k(queries, self._codes, self._row_ids, k)
-        if len(allowed) <= max(k, len(self._row_ids) // 16):
+            return top_k(queries, self._codes, self._ids_by_row, k)
+        if len(allowed) <= max(k, len(self._ids_by_row) // 16):
             return self.exact_subset(queries, k, allowed)
-        return top_k(queries, self._codes, self._row_ids, k, np.isin(self._row_ids, allowed))
+        return top_k(queries, self._codes, self._ids_by_row, k, np.isin(self._ids_by_row, allowed))
 
     def faiss_index(self) -> Any:
         return self._index

@@ -11,7 +11,7 @@ import numpy.typing as npt
 from embmagic.errors import StoreFormatError
 from embmagic.store._faiss import faiss
 from embmagic.store.kinds.appendonly import AppendOnlyIndex, check_tombstones
-from embmagic.store.kinds.base import expect_type, flat_codes_view
+from embmagic.store.kinds.base import ID_BYTES, Param, expect_type, flat_codes_view
 from embmagic.store.topk import IdArray
 from embmagic.types import Vectors
 
@@ -20,7 +20,11 @@ class HnswIndex(AppendOnlyIndex):
     """HNSW with M links per node; `ef_search` trades speed for recall (raised to k if below)."""
 
     kind = "hnsw"
-    defaults: ClassVar[dict[str, Any]] = {"M": 32, "ef_construction": 200, "ef_search": 128}
+    param_specs: ClassVar[tuple[Param, ...]] = (
+        Param("M", "--m", "links per node (more: better recall, more memory)", 32),
+        Param("ef_construction", "--ef-construction", "beam width while building", 200),
+        Param("ef_search", "--ef-search", "beam width while searching (recall vs speed)", 128),
+    )
 
     def __init__(self, dim: int, params: dict[str, Any] | None = None,
                  index: Any = None,
@@ -31,6 +35,11 @@ class HnswIndex(AppendOnlyIndex):
             inner.hnsw.efConstruction = self._params["ef_construction"]
             index = faiss.IndexIDMap2(inner)
         super().__init__(dim, index, tombstones or [])
+
+    @classmethod
+    def bytes_per_vector(cls, dim: int, params: dict[str, Any]) -> float:
+        links = 2 * int(params.get("M") or 32) * 4 * 1.03  # level 0 + ~3% upper levels
+        return 4 * dim + links + 2 * ID_BYTES
 
     @property
     def params(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import numpy.typing as npt
 from embmagic.errors import InvalidArgumentError
 from embmagic.store._faiss import faiss
 from embmagic.store.kinds.appendonly import AppendOnlyIndex, check_tombstones
-from embmagic.store.kinds.base import VectorIndex, expect_type
+from embmagic.store.kinds.base import ID_BYTES, Param, VectorIndex, expect_type
 from embmagic.store.kinds.flat import FlatIndex
 from embmagic.store.topk import IdArray, Neighbours
 from embmagic.types import Vectors
@@ -39,25 +39,58 @@ def pq_subquantizers(dim: int) -> int:
     return max(m for m in range(1, max(dim // 2, 1) + 1) if dim % m == 0)
 
 
+IVFPQ_SCHEMA: tuple[Param, ...] = (
+    Param("nlist", "--nlist", "inverted lists (fixed at training; default ~sqrt(n))"),
+    Param("nprobe", "--nprobe", "lists scanned per query (recall vs speed)"),
+    Param("k_factor", "--k-factor", "candidates re-ranked per result (k_factor * k)", 10),
+    Param("pq_m", "--m", "PQ sub-quantisers (must divide the dimension)"),
+)
+"""The parameters of ivfpq, in memory and on disk."""
+
+
 class IvfPqIndex(VectorIndex):
     """IVF{nlist},PQ{m}x4fs,Refine(SQ8); `nprobe` lists scanned, `k_factor * k` re-ranked."""
 
     kind = "ivfpq"
-    defaults: ClassVar[dict[str, Any]] = {
-        "nlist": None, "nprobe": None, "k_factor": 10, "pq_m": None}
+    param_specs: ClassVar[tuple[Param, ...]] = IVFPQ_SCHEMA
     exact_vectors = False
 
     def __init__(self, dim: int, params: dict[str, Any] | None = None,
                  exact: FlatIndex | None = None, trained: _TrainedIvfPq | None = None) -> None:
         super().__init__(dim)
-        self._params = self.check_params(params or {})
-        pq_m = self._params["pq_m"]
-        if pq_m is not None and dim % pq_m:
-            msg = f"ivfpq parameter pq_m={pq_m} must divide the dimension {dim}"
-            raise InvalidArgumentError(msg)
+        self._params = self.validate(dim, params or {})
         if exact is None and trained is None:
             exact = FlatIndex(dim)
         self._exact, self._trained = exact, trained
+
+    @classmethod
+    def validate(cls, dim: int, params: dict[str, Any], n: int | None = None) -> dict[str, Any]:
+        """pq_m must divide dim; nlist may not exceed the n vectors to cluster."""
+        merged = cls.check_params(params)
+        pq_m, nlist = merged["pq_m"], merged["nlist"]
+        if pq_m is not None and dim % pq_m:
+            msg = f"ivfpq parameter pq_m={pq_m} must divide the dimension {dim}"
+            raise InvalidArgumentError(msg)
+        if n is not None and nlist is not None and nlist > n:
+            msg = f"nlist={nlist} is more than the {n:,} vectors to cluster"
+            raise InvalidArgumentError(msg)
+        return merged
+
+    @classmethod
+    def bytes_per_vector(cls, dim: int, params: dict[str, Any]) -> float:
+        pq_m = int(params.get("pq_m") or pq_subquantizers(dim))
+        return (pq_m + 1) // 2 + dim + 3 * ID_BYTES  # PQ 4-bit + SQ8 re-rank + ids
+
+    @classmethod
+    def fixed_bytes(cls, dim: int, n: int, params: dict[str, Any]) -> int:
+        """The IVF centroids."""
+        if n == 0:
+            return 0
+        return 4 * dim * int(params.get("nlist") or auto_nlist(n))
+
+    @property
+    def memory_kind(self) -> str:
+        return self.kind if self.trained else "flat"  # untrained: a flat index inside
 
     @property
     def train_size(self) -> int:
@@ -148,6 +181,10 @@ class _TrainedIvfPq(AppendOnlyIndex):
         super().__init__(dim, index, tombstones)
         base = faiss.downcast_index(self._inner.base_index)
         self._nlist, self._pq_m = int(base.nlist), int(base.M)
+
+    @classmethod
+    def bytes_per_vector(cls, dim: int, params: dict[str, Any]) -> float:
+        return IvfPqIndex.bytes_per_vector(dim, params)
 
     @classmethod
     def train(cls, dim: int, params: dict[str, Any], vectors: Vectors) -> _TrainedIvfPq:

@@ -17,7 +17,8 @@ import numpy.typing as npt
 
 from embmagic.errors import InvalidArgumentError, ReadOnlyCollectionError, StoreFormatError
 from embmagic.store._faiss import faiss
-from embmagic.store.kinds.base import EXACT_SUBSET_MAX, VectorIndex
+from embmagic.store.kinds.base import EXACT_SUBSET_MAX, Param, VectorIndex
+from embmagic.store.kinds.ivfpq import IVFPQ_SCHEMA
 from embmagic.store.topk import IdArray, Neighbours, sort_hits, top_k
 from embmagic.types import Vectors
 
@@ -101,20 +102,37 @@ class OnDiskIvfPq(VectorIndex):
 
     kind = "ivfpq"
     exact_vectors = False
-    defaults: ClassVar[dict[str, Any]] = {
-        "nlist": None, "nprobe": None, "k_factor": 10, "pq_m": None}
+    param_specs: ClassVar[tuple[Param, ...]] = IVFPQ_SCHEMA
 
     def __init__(self, dim: int, params: dict[str, Any], index: Any, vectors: VectorFile,
                  row_ids: IdArray, order: IdArray, path: str) -> None:
         super().__init__(dim)
         self._params, self._index, self._vectors = params, index, vectors
-        self._row_ids, self._order, self.path = row_ids, order, path
+        self._ids_by_row, self._order, self.path = row_ids, order, path
         ivf = faiss.extract_index_ivf(index)
         self._nlist, self._pq_m = int(ivf.nlist), int(index.pq.M)
         self._nbits = int(index.pq.nbits)
         in_order = len(row_ids) < 2 or bool(np.all(np.diff(row_ids) > 0))
         self._keys = row_ids if in_order else np.asarray(row_ids[order])
         """Ids sorted; the mapped file itself when rows are in id order (the usual case)."""
+
+    @classmethod
+    def bytes_per_vector(cls, dim: int, params: dict[str, Any]) -> float:
+        return 0.0  # lists, vectors and ids are memory-mapped: page cache, not heap
+
+    @classmethod
+    def fixed_bytes(cls, dim: int, n: int, params: dict[str, Any]) -> int:
+        """The coarse centroids (the 8-bit PQ codebooks add 1 KiB per dimension)."""
+        return 4 * dim * int(params.get("nlist") or disk_nlist(max(n, 1))) + 1024 * dim
+
+    def tune(self, nprobe: int | None = None, k_factor: int | None = None) -> None:
+        """Change the search settings (nothing is rebuilt); None keeps a setting."""
+        changes = {k: v for k, v in (("nprobe", nprobe), ("k_factor", k_factor)) if v is not None}
+        self._params = self.check_params({**self._params, **changes})
+
+    def ids_at(self, rows: IdArray) -> IdArray:
+        """The ids of storage rows."""
+        return np.asarray(self._ids_by_row[rows], dtype=np.int64)
 
     @property
     def nprobe(self) -> int:
@@ -134,7 +152,7 @@ class OnDiskIvfPq(VectorIndex):
 
     @property
     def ntotal(self) -> int:
-        return len(self._row_ids)
+        return len(self._ids_by_row)
 
     def ram_bytes(self) -> int:
         """What stays in RAM: the coarse centroids and the PQ codebooks."""
@@ -142,10 +160,10 @@ class OnDiskIvfPq(VectorIndex):
         return 4 * self.dim * self._nlist + pq
 
     def add(self, ids: IdArray, vectors: Vectors) -> None:
-        raise ReadOnlyCollectionError(_READ_ONLY)
+        raise ReadOnlyCollectionError(READ_ONLY)
 
     def remove(self, ids: IdArray) -> None:
-        raise ReadOnlyCollectionError(_READ_ONLY)
+        raise ReadOnlyCollectionError(READ_ONLY)
 
     def rows_of(self, ids: IdArray) -> IdArray:
         """Storage rows of present ids (binary search through `order`)."""
@@ -155,9 +173,9 @@ class OnDiskIvfPq(VectorIndex):
 
     def has(self, ids: IdArray) -> npt.NDArray[np.bool_]:
         """Which ids are present."""
-        if len(self._row_ids) == 0:
+        if len(self._ids_by_row) == 0:
             return np.zeros(len(ids), dtype=bool)
-        found: npt.NDArray[np.bool_] = self._row_ids[self.rows_of(ids)] == ids
+        found: npt.NDArray[np.bool_] = self._ids_by_row[self.rows_of(ids)] == ids
         return found
 
     def reconstruct(self, ids: IdArray) -> Vectors:
@@ -173,14 +191,14 @@ class OnDiskIvfPq(VectorIndex):
         return out
 
     def live_ids(self) -> IdArray:
-        return np.array(self._row_ids, dtype=np.int64)
+        return np.array(self._ids_by_row, dtype=np.int64)
 
     def search(self, queries: Vectors, k: int, allowed: IdArray | None = None) -> Neighbours:
         selector = None
         if allowed is not None:
             rows = np.sort(self.rows_of(allowed))
             if len(rows) <= EXACT_SUBSET_MAX:
-                return top_k(queries, self.vectors_at(rows), self._row_ids[rows].copy(), k)
+                return top_k(queries, self.vectors_at(rows), self._ids_by_row[rows].copy(), k)
             selector = faiss.IDSelectorBatch(rows)
         fetch = min(self.ntotal, max(k * int(self._params["k_factor"]), k + 8))
         params = faiss.SearchParametersIVF(nprobe=self.nprobe, sel=selector)
@@ -189,7 +207,7 @@ class OnDiskIvfPq(VectorIndex):
         for query, rows in zip(queries, cand, strict=True):
             rows = rows[rows >= 0]
             scores = (self.vectors_at(rows) @ query).astype(np.float32)
-            out.append(sort_hits(np.asarray(self._row_ids[rows], dtype=np.int64), scores, k))
+            out.append(sort_hits(np.asarray(self._ids_by_row[rows], dtype=np.int64), scores, k))
         return out
 
     def faiss_index(self) -> Any:
@@ -202,5 +220,5 @@ class OnDiskIvfPq(VectorIndex):
         raise StoreFormatError(msg)
 
 
-_READ_ONLY = ("an on-disk collection is read-only: use .to_memory() (or rebuild in memory) "
-              "to add or delete, then write it to disk again")
+READ_ONLY = ("an on-disk collection is read-only: use .to_memory(kind) for a mutable copy, "
+             "change or reindex that, then write it with .to_disk(path)")

@@ -13,11 +13,14 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
-from embmagic.core.generators import ChatMessage, delta_texts, estimate_tokens, render_messages
-from embmagic.core.llm_config import OpenAIConfig
+from embmagic.core.rag.config import DEFAULT_CONTEXT_TOKENS, OpenAIConfig
+from embmagic.core.rag.generators.base import delta_texts, estimate_tokens, render_messages
+from embmagic.core.rag.generators.registry import register_generator
+from embmagic.core.rag.generators.settings import GeneratorSettings
+from embmagic.core.rag.types import ChatMessage
 from embmagic.errors import GenerationError
+from embmagic.types import Encoder
 
-DEFAULT_CONTEXT_TOKENS = 8192
 _HINTS = {
     401: "the endpoint refused the API key: set a valid one in OPENAI_API_KEY, a .env file or "
     "%config EmbMagics.openai_api_key",
@@ -204,3 +207,27 @@ def _error_detail(exc: urllib.error.HTTPError) -> str:
 def _one_line(value: object, limit: int = 160) -> str:
     text = " ".join(str(value).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def openai_generator(encoder: Encoder, settings: GeneratorSettings) -> OpenAIGenerator:
+    """The factory: refuses at once when no endpoint is configured."""
+    return OpenAIGenerator(
+        settings.openai,
+        max_tokens=settings.max_tokens,
+        temperature=settings.temperature,
+        seed=settings.seed,
+        context_tokens=settings.openai_context_tokens,
+    )
+
+
+def is_configured(settings: GeneratorSettings) -> bool:
+    """`auto` picks openai once a base URL is known."""
+    return settings.openai.configured
+
+
+register_generator(
+    "openai",
+    openai_generator,
+    description="any OpenAI-compatible /chat/completions endpoint",
+    available=is_configured,
+)

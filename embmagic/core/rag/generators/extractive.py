@@ -1,25 +1,18 @@
-"""RAG generators: what turns a prompt (or the sources themselves) into answer text.
-
-Two kinds fit `rag.answer`:
-- `Generator`: a language model; it only sees the prompt built by `rag.build_prompt`.
-- `SourceGenerator`: answers from the structured sources directly (the extractive one needs
-  each source's number and text, which a flat prompt would make it parse back).
-"""
+"""`extractive`: no language model; the best-supported source sentences, each cited, and says so."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from embmagic.core.rag.generators.registry import register_generator
+from embmagic.core.rag.generators.settings import GeneratorSettings
+from embmagic.core.rag.types import Source
 from embmagic.core.text import split_text
 from embmagic.types import Encoder
-
-if TYPE_CHECKING:
-    from embmagic.core.rag import Source
 
 EXTRACTIVE_PREFIX = "Extractive answer (no language model): "
 _WORD = re.compile(r"\w+")
@@ -30,89 +23,6 @@ _STOPWORDS = frozenset(
         "what", "when", "where", "which", "who", "whom", "why", "with",
     }
 )
-
-
-@runtime_checkable
-class Generator(Protocol):
-    """A language-model backend: prompt in, text chunks out (one chunk when not streaming)."""
-
-    name: str
-    model: str
-
-    def generate(self, prompt: str, *, stream: bool) -> Iterator[str]: ...
-
-
-ChatMessage = dict[str, str]
-"""One chat message, `{"role": "system"|"user"|"assistant", "content": ...}`."""
-
-
-@runtime_checkable
-class ChatGenerator(Protocol):
-    """A chat model: gets the system and user messages separately and knows its context size.
-
-    `render` gives the exact text the model sees (its chat template applied, or the messages as
-    sent over HTTP); `count_tokens` uses the model's tokenizer where it has one.
-    """
-
-    name: str
-    model: str
-    context_tokens: int
-    max_tokens: int
-
-    def generate_chat(self, messages: Sequence[ChatMessage], *, stream: bool) -> Iterator[str]: ...
-
-    def render(self, messages: Sequence[ChatMessage]) -> str: ...
-
-    def count_tokens(self, text: str) -> int: ...
-
-
-def estimate_tokens(text: str) -> int:
-    """About four characters per token: the estimate used where no tokenizer is at hand."""
-    return (len(text) + 3) // 4
-
-
-def delta_texts(event: Mapping[str, Any]) -> Iterator[str]:
-    """The `choices[].delta.content` pieces of one streamed chat-completion event."""
-    for choice in event.get("choices", []):
-        content = (choice.get("delta") or {}).get("content")
-        if content:
-            yield str(content)
-
-
-def render_messages(messages: Sequence[ChatMessage]) -> str:
-    """Messages as plain text, one `role:` header each (what an HTTP endpoint is sent)."""
-    return "\n\n".join(f"<{m['role']}>\n{m['content']}\n</{m['role']}>" for m in messages)
-
-
-@runtime_checkable
-class SourceGenerator(Protocol):
-    """A backend that answers from the numbered sources rather than from a prompt."""
-
-    name: str
-    model: str
-
-    def generate_from_sources(
-        self, question: str, sources: Sequence[Source], *, stream: bool
-    ) -> Iterator[str]: ...
-
-
-def streams(generator: object) -> bool:
-    """Whether to stream: language models do; a source-based answer (extractive) is computed at
-    once, so a live view would only leave an empty output behind."""
-    return not isinstance(generator, SourceGenerator)
-
-
-@dataclass
-class CallableGenerator:
-    """Wraps a plain `prompt -> str` function (a user's own LLM call, or a test double)."""
-
-    fn: Callable[[str], str]
-    name: str = "callable"
-    model: str = "function"
-
-    def generate(self, prompt: str, *, stream: bool) -> Iterator[str]:
-        """The function's whole answer as one chunk (it cannot stream)."""
-        yield self.fn(prompt)
 
 
 @dataclass(frozen=True)
@@ -202,3 +112,15 @@ def _overlap(question_words: set[str], sentence: str) -> float:
     if not question_words:
         return 0.0
     return len(question_words & _content_words(sentence)) / len(question_words)
+
+
+def extractive_generator(encoder: Encoder, settings: GeneratorSettings) -> ExtractiveGenerator:
+    """The factory: the extractive answer needs only the encoder."""
+    return ExtractiveGenerator(encoder)
+
+
+register_generator(
+    "extractive",
+    extractive_generator,
+    description="no language model: the best-supported source sentences, each cited",
+)

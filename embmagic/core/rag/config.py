@@ -16,6 +16,8 @@ ENV_BASE_URL = "OPENAI_BASE_URL"
 ENV_API_KEY = "OPENAI_API_KEY"
 ENV_MODEL = "EMBMAGIC_OPENAI_MODEL"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+DEFAULT_CONTEXT_TOKENS = 8192
+"""The context assumed for an endpoint, which does not report one (`GeneratorSettings` sets it)."""
 
 
 class Secret:

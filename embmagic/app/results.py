@@ -1,4 +1,4 @@
-"""Result objects returned by the magics: kept by the user, rendered by Jupyter.
+"""Result objects of every action (magics, widgets and the Python API return the same ones).
 
 Each gives deterministic `text/plain` (fixed rounding and ordering, so nbval can compare cells)
 and `text/html` in which every piece of document text is escaped with `html.escape`. Tables
@@ -184,11 +184,30 @@ class EmbedResult(Result):
             f"· in {self.seconds:.2f} s"
         )
 
+    def skipped_lines(self) -> list[str]:
+        if not self.skipped:
+            return []
+        return [f"skipped {len(self.skipped)} file(s):",
+                *(f"  {s.path}: {s.reason}" for s in self.skipped)]
+
+    def plain(self) -> str:
+        return "\n".join([self.summary(), *self.skipped_lines()])
+
+
+@dataclass(repr=False)
+class RayEmbedResult(EmbedResult):
+    """`EmbedResult` of `--on ray`, plus where the Parquet shards were written."""
+
+    shard_dir: str = ""
+    shards: int = 0
+    actors: int = 0
+
     def plain(self) -> str:
         lines = [self.summary()]
-        if self.skipped:
-            lines.append(f"skipped {len(self.skipped)} file(s):")
-            lines += [f"  {s.path}: {s.reason}" for s in self.skipped]
+        kept = (f"{self.shards} Parquet shard(s) in {self.shard_dir}" if self.shard_dir else
+                "shards not kept (--out DIR keeps them)")  # fmt: skip
+        lines.append(f"ray: {self.actors} engine actor(s); {kept}")
+        lines += self.skipped_lines()
         return "\n".join(lines)
 
 

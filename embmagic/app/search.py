@@ -1,0 +1,112 @@
+"""Searching and word arithmetic: what `%neighbors`, `%analogy` and the explorer do.
+
+The ranking is core's (`core.neighbors`, `core.analogy`); this module picks the collection and
+engine from the session, checks what the user gave, and wraps the answer in a result object.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Literal
+
+from embmagic.app.results import AnalogyEvalResult, AnalogyResult, NeighborsResult, SectionScore
+from embmagic.app.session import Session
+from embmagic.errors import InvalidArgumentError
+from embmagic.types import Metadata
+
+if TYPE_CHECKING:
+    from embmagic.core.wordspace import WordSpace
+    from embmagic.store import BaseCollection
+
+Method = Literal["add", "mul"]
+EMPTY_QUERY = "empty query: write the text to search for, e.g. %neighbors cat"
+
+
+def check_query(text: str | None, message: str = EMPTY_QUERY) -> str:
+    """The query stripped of surrounding space, or the one-line error for an empty one."""
+    if text is None or not text.strip():
+        raise InvalidArgumentError(message)
+    return text.strip()
+
+
+def neighbors(
+    session: Session,
+    query: str | None = None,
+    *,
+    collection: str | BaseCollection | None = None,
+    k: int | None = None,
+    id: int | None = None,
+    where: Metadata | None = None,
+    mmr: bool = False,
+) -> NeighborsResult:
+    """Nearest records of `collection` to a text, or to a stored record (`id`)."""
+    from embmagic.core.neighbors import neighbors as find
+
+    if id is not None and query:
+        raise InvalidArgumentError("give a query text or --id ID, not both")
+    if id is None:
+        query = check_query(query)
+    chosen = session.resolve(collection)
+    engine = session.engine_for(chosen) if query else None
+    hits = find(chosen, engine, query or None, id=id, k=k or session.options.k,
+                where=where or None, mmr=mmr)  # fmt: skip
+    opts = session.options
+    return NeighborsResult(query or f"id {id}", chosen.name, hits, opts.display_limit,
+                           opts.text_width)  # fmt: skip
+
+
+def word_space(session: Session, space: str | None = None) -> WordSpace:
+    """`glove` (static word vectors) or the name of a collection (its records as words)."""
+    from embmagic.core.wordspace import WordSpace, load_word_space
+
+    name = space or session.options.analogy_space
+    if name in session.collections:
+        return WordSpace.from_collection(session.collections[name])
+    key = "glove-50" if name in ("glove", "glove-50") else name
+    if key not in session.word_spaces:
+        if key != "glove-50":
+            known = ", ".join(sorted(session.collections)) or "none yet"
+            msg = f"--space {name}: neither 'glove' nor a collection (collections: {known})"
+            raise InvalidArgumentError(msg)
+        session.word_spaces[key] = load_word_space(key)
+    return session.word_spaces[key]
+
+
+def analogy(
+    session: Session,
+    expression: str,
+    *,
+    k: int | None = None,
+    method: Method = "add",
+    space: str | None = None,
+    include_inputs: bool = False,
+) -> AnalogyResult:
+    """The words that complete `a - b + c` (or `b:a::c:?`) in a word space."""
+    from embmagic.core.analogy import analogy as solve
+    from embmagic.core.analogy import parse_analogy
+
+    expression = check_query(expression, "empty analogy: write e.g. %analogy king - man + woman")
+    terms = parse_analogy(expression)
+    chosen = word_space(session, space)
+    answers = solve(chosen, terms, k=k or session.options.k, method=method,
+                    include_inputs=include_inputs)  # fmt: skip
+    return AnalogyResult(expression, answers, method, chosen.name, session.options.display_limit)
+
+
+def evaluate_analogies(session: Session, path: str, *, space: str | None = None
+                       ) -> AnalogyEvalResult:
+    """Accuracy on an analogy file in the Google format, per section and in total."""
+    from embmagic.core.analogy import evaluate_analogies as evaluate
+
+    chosen = word_space(session, space)
+    start = time.perf_counter()
+    result = evaluate(chosen, path)
+    sections = [
+        SectionScore(s.name, len(s.correct), len(s.correct) + len(s.incorrect))
+        for s in result.sections
+    ]
+    correct = len(result.total.correct)
+    return AnalogyEvalResult(
+        path, sections, correct, correct + len(result.total.incorrect), result.skipped,
+        seconds=time.perf_counter() - start,
+    )  # fmt: skip

@@ -1,0 +1,90 @@
+"""`Session`: the state of one user's work: collections, loaded engines, word spaces, options.
+
+The magics hold one per IPython shell; a script or marimo notebook makes its own (`Workspace()`,
+which adds the actions) or uses `default_workspace()`. Nothing lives in module globals here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from embmagic.app.options import Options
+from embmagic.errors import CollectionNotFoundError, InvalidArgumentError
+
+if TYPE_CHECKING:
+    from embmagic.core.wordspace import WordSpace
+    from embmagic.engine import Engine
+    from embmagic.store import BaseCollection
+
+
+class Session:
+    """Named collections, engines keyed by (model, device), word spaces, and the options."""
+
+    def __init__(self, options: Options | None = None) -> None:
+        self.options = options if options is not None else Options()
+        self.collections: dict[str, BaseCollection] = {}
+        self.engines: dict[tuple[str, str], Engine] = {}
+        self.word_spaces: dict[str, WordSpace] = {}
+
+    def engine(
+        self,
+        model: str,
+        device: str | None = None,
+        *,
+        batch_size: int | None = None,
+        progress: bool | None = None,
+    ) -> Engine:
+        """The engine for `model` on `device` (default: the options'), loaded once (torch is
+        imported here, not before)."""
+        device = device or self.options.device
+        key = (model, device)
+        engine = self.engines.get(key)
+        if engine is None:
+            from embmagic.engine import load_engine
+
+            engine = load_engine(
+                model, device=device, batch_size=batch_size or self.options.batch_size,
+                progress=self.options.progress if progress is None else progress,
+            )  # fmt: skip
+            self.engines[key] = engine
+        return engine
+
+    def engine_for(self, collection: BaseCollection) -> Engine:
+        """The engine that built `collection`: queries must be encoded by the same model."""
+        return self.engine(collection.model_id)
+
+    def collection(self, name: str) -> BaseCollection:
+        """The collection called `name`, or a CollectionNotFoundError that lists the known ones."""
+        try:
+            return self.collections[name]
+        except KeyError:
+            known = ", ".join(sorted(self.collections)) or "none yet"
+            msg = (
+                f"no collection named {name!r} (collections: {known}); "
+                f"create it with %%embed {name} or %embed {name} --from VAR"
+            )
+            raise CollectionNotFoundError(msg) from None
+
+    def resolve(self, given: str | BaseCollection | None) -> BaseCollection:
+        """A collection given by name or as itself; None means the options' default."""
+        if given is None:
+            return self.collection(self.options.collection)
+        if isinstance(given, str):
+            return self.collection(given)
+        return given
+
+    def add_collection(self, collection: BaseCollection, *, replace: bool = False) -> None:
+        """Register a collection under its name; refuses to overwrite unless `replace`."""
+        if collection.name in self.collections and not replace:
+            msg = (
+                f"a collection named {collection.name!r} already exists: "
+                "drop it first (%emb drop NAME) or load under another name (--as NAME)"
+            )
+            raise InvalidArgumentError(msg)
+        self.collections[collection.name] = collection
+
+    def drop(self, name: str) -> BaseCollection:
+        """Remove and return the collection called `name`."""
+        collection = self.collection(name)
+        del self.collections[name]
+        return collection
