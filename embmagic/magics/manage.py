@@ -58,6 +58,19 @@ def _index_flags(parser: argparse.ArgumentParser) -> None:
 def _map_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--color-by", metavar="KEY", help="colour by this metadata key")
     parser.add_argument("--method", choices=("pca", "umap"), default="pca", help="projection")
+    parser.add_argument("--clusters", type=cluster_count, metavar="N|auto",
+                        help="k-means clusters (2 or more, or auto), labelled and coloured")
+
+
+def cluster_count(text: str) -> int | str:
+    """argparse `type=` for `--clusters`: "auto" or a whole number (range checked later)."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        msg = f"takes a whole number of at least 2 or auto, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
 
 
 def _load_flags(parser: argparse.ArgumentParser) -> None:
@@ -127,7 +140,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {s.name: s for s in (
     Subcommand("models", "", "models this machine can load", lambda ws, w, a: manage.models(ws)),
     Subcommand("device", "", "the device engines run on", lambda ws, w, a: manage.device(ws)),
     Subcommand("map", "COLL ...", "open the embedding map", _map, _map_flags,
-               "--color-by and --method work only with %emb map"),
+               "--color-by, --method and --clusters work only with %emb map"),
 )}  # fmt: skip
 """Each subcommand, in the order `%emb --help` lists them."""
 

@@ -20,10 +20,11 @@ if TYPE_CHECKING:
 
 
 def open_map(ws: Workspace, names: list[str], args: argparse.Namespace) -> Map:
-    """`%emb map COLL [COLL ...] [--color-by KEY] [--method pca|umap]`."""
+    """`%emb map COLL [COLL ...] [--color-by KEY] [--method pca|umap] [--clusters N|auto]`."""
     from embmagic.widgets.map import Map
 
-    return Map(names, workspace=ws, color_by=args.color_by, method=args.method)
+    return Map(names, workspace=ws, color_by=args.color_by, method=args.method,
+               clusters=args.clusters)  # fmt: skip
 
 
 def open_explorer(ws: Workspace, args: argparse.Namespace, query: str) -> Explorer:

@@ -7,9 +7,8 @@ docs/widgets.md.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-import anywidget
 import traitlets as t
 
 from embmagic.app.results import NeighborsResult
@@ -17,7 +16,7 @@ from embmagic.app.search import check_query
 from embmagic.app.workspace import Workspace, default_workspace
 from embmagic.errors import InvalidArgumentError
 from embmagic.widgets.bundle import STATIC, bundle
-from embmagic.widgets.commands import Buffers, Reply, WireNames, widget_command
+from embmagic.widgets.commands import Buffers, CommandWidget, Reply, command
 
 if TYPE_CHECKING:
     from embmagic.store import BaseCollection
@@ -25,11 +24,10 @@ if TYPE_CHECKING:
 MAX_K = 50
 
 
-class Explorer(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
+class Explorer(CommandWidget):
     """`Explorer(coll, query="solar power")` or `Explorer("docs")` (a name in the workspace);
     `%neighbors solar power -c docs --widget`."""
 
-    _wire_names: ClassVar[dict[str, str]] = {"search_command": "search"}  # wire name = a method
     _esm = STATIC / "explorer.js"
 
     collections = t.List(t.Unicode()).tag(sync=True)
@@ -92,8 +90,8 @@ class Explorer(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
         self.hits = result
         return result
 
-    @widget_command
-    def search_command(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
+    @command("search")
+    def _search(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
         result = self.search(
             str(msg["text"]), int(msg.get("k", self.k)), msg.get("collection") or None
         )

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-import anywidget
 import numpy as np
 import traitlets as t
 
+from embmagic.app.clusters import map_clusters
 from embmagic.app.map_data import MapData, build_map_data, query_map
 from embmagic.app.results import AnalogyResult, NeighborsResult
 from embmagic.app.search import check_query
@@ -23,25 +23,27 @@ from embmagic.app.workspace import Workspace, collections_of, default_workspace
 from embmagic.errors import InvalidArgumentError
 from embmagic.widgets.buffers import empty_wire, from_wire, to_wire
 from embmagic.widgets.bundle import STATIC, bundle
-from embmagic.widgets.commands import Buffers, Reply, WireNames, widget_command
+from embmagic.widgets.commands import Buffers, CommandWidget, Reply, command
 
 if TYPE_CHECKING:
     from embmagic.store import BaseCollection
 
 HOVER_CHARS = 500
+HOVER_CHUNK = 1024
+"""Most rows one `hover_texts` request may ask for."""
 MAX_K = 100
 
 
-class Map(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
+class Map(CommandWidget):
     """`Map(coll)`, `Map([coll, other], color_by="topic")`, `Map("docs")` (a name in the
     workspace); `%emb map docs faq`."""
 
-    _wire_names: ClassVar[dict[str, str]] = {"query_command": "query"}  # wire name = a method
     _esm = STATIC / "map.js"
 
     points = t.Dict().tag(sync=True)
     category = t.Dict().tag(sync=True)
     legend = t.List(t.Dict()).tag(sync=True)
+    labels = t.List(t.Dict()).tag(sync=True)  # cluster labels: {"text", "x", "y"}
     color_by = t.Unicode("collection").tag(sync=True)
     highlight = t.Dict().tag(sync=True)
     query_point = t.List(t.Float()).tag(sync=True)
@@ -63,12 +65,23 @@ class Map(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
         method: str = "pca",
         seed: int = 0,
         height: int = 420,
+        clusters: int | str | None = None,
     ) -> None:
         bundle("map.js")
         created = time.time() * 1000
         self._ws = workspace if workspace is not None else default_workspace()
         chosen = collections_of(collections, self._ws)
-        self.data: MapData = build_map_data(chosen, color_by=color_by, method=method, seed=seed)
+        by_cluster = clusters is not None and color_by in (None, "cluster")
+        self.data: MapData = build_map_data(
+            chosen, color_by=None if by_cluster else color_by, method=method, seed=seed
+        )
+        self.clusters: Any = None
+        """DataFrame (collection,) id, cluster, label with `clusters=`; else None."""
+        labels: list[dict[str, Any]] = []
+        if clusters is not None:  # after build_map_data: its errors come before any write
+            self.data, self.clusters, labels = map_clusters(
+                self.data, clusters, seed=seed, color=by_cluster
+            )
         self.first_paint_ms: float | None = None
         self._selected_rows: list[int] = []
         self.last_hits: list[dict[str, Any]] = []
@@ -78,11 +91,12 @@ class Map(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
             f"{d.size:,} points · {d.projection.method.upper()} · "
             f"{', '.join(c.name for c in d.collections)}"
             + (f" · colour: {d.color_by}" if many or d.color_by != "collection" else "")
+            + (f" · {len(labels)} clusters" if labels else "")
         )
         super().__init__(
             points=to_wire(d.coords, "float32"),
             category=to_wire(d.category, "uint8" if len(d.legend) <= 256 else "uint16"),
-            legend=d.legend, color_by=d.color_by, highlight=empty_wire("int32"),
+            legend=d.legend, labels=labels, color_by=d.color_by, highlight=empty_wire("int32"),
             status=status, created_at=created, height=height,
         )  # fmt: skip
 
@@ -179,27 +193,54 @@ class Map(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
                         found[rank] = row
         return [found[r] for r in sorted(found)]
 
-    # -- commands from the front end -----------------------------------------------------------
+    # -- commands from the front end (wire names in @command) -----------------------------------
 
-    @widget_command
-    def hover(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
+    @command("hover")
+    def _hover(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
         collection, record = self.data.record(int(msg["row"]))
-        text = record.text if len(record.text) <= HOVER_CHARS else record.text[:HOVER_CHARS] + "…"
-        return {"row": int(msg["row"]), "text": text, "collection": collection.name,
-                "id": record.id, "metadata": record.metadata}  # fmt: skip
+        return {"row": int(msg["row"]), "text": _hover_text(record.text),
+                "collection": collection.name, "id": record.id,
+                "metadata": record.metadata}  # fmt: skip
 
-    @widget_command
-    def query_command(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
+    @command("hover_texts")
+    def _hover_texts(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
+        """Texts (truncated), collections and ids of rows `start` .. `start + count - 1`: the
+        front end caches them by chunk, so hovering needs no message per point."""
+        start, count = int(msg["start"]), int(msg["count"])
+        if not 0 <= start < self.data.size:
+            raise InvalidArgumentError(f"row {start} is not on this map (0..{self.data.size - 1})")
+        if not 1 <= count <= HOVER_CHUNK:
+            raise InvalidArgumentError(f"hover_texts takes 1 to {HOVER_CHUNK} rows, got {count}")
+        texts: list[str] = []
+        collections: list[str] = []
+        ids: list[Any] = []
+        for row in range(start, min(start + count, self.data.size)):
+            collection, record = self.data.record(row)
+            texts.append(_hover_text(record.text))
+            collections.append(collection.name)
+            ids.append(record.id)
+        return {"start": start, "texts": texts, "collections": collections, "ids": ids}
+
+    @command("query")
+    def _query(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
         hits = self.query(str(msg["text"]), int(msg.get("k", 10)))
         return {"point": self.query_point, "rows": [h["row"] for h in hits], "hits": hits}
 
-    @widget_command
-    def select(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
-        count = int(msg["count"])
-        rows = np.frombuffer(buffers[0], dtype="<u4") if count else np.zeros(0, np.uint32)
-        if len(rows) != count:
-            raise InvalidArgumentError(f"selection says {count} rows but carries {len(rows)}")
-        if count and int(rows.max()) >= self.data.size:
+    @command("select")
+    def _select(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
+        """Rows as one uint32 buffer; anything inconsistent is refused before state changes."""
+        count, size = int(msg["count"]), self.data.size
+        if not 0 <= count <= size:
+            error = f"a selection of {count} rows cannot come from a map of {size:,} points"
+            raise InvalidArgumentError(error)
+        data = memoryview(buffers[0]).cast("B") if buffers else memoryview(b"")
+        if len(data) % 4:
+            error = f"a selection buffer of {len(data)} bytes is not uint32 rows"
+            raise InvalidArgumentError(error)
+        if len(data) // 4 != count:
+            raise InvalidArgumentError(f"selection says {count} rows but carries {len(data) // 4}")
+        rows = np.frombuffer(data, dtype="<u4")
+        if count and int(rows.max()) >= size:
             raise InvalidArgumentError(f"selected row {int(rows.max())} is not on this map")
         self._selected_rows = [int(r) for r in rows]
         keys = [self.data.locate(r) for r in self._selected_rows]
@@ -207,8 +248,12 @@ class Map(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
         self.selected = [(c.name, i) for c, i in keys] if many else [i for _, i in keys]
         return {"count": count}
 
-    @widget_command
-    def painted(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
+    @command("painted")
+    def _painted(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
         if self.first_paint_ms is None:
             self.first_paint_ms = float(msg["at"]) - self.created_at
         return {"first_paint_ms": self.first_paint_ms}
+
+
+def _hover_text(text: str) -> str:
+    return text if len(text) <= HOVER_CHARS else text[:HOVER_CHARS] + "…"

@@ -6,9 +6,8 @@ in `panel.result`. Contract with the front end (`js/src/rag.ts`): docs/widgets.m
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-import anywidget
 import traitlets as t
 
 from embmagic.app.ask import RAG_K
@@ -17,17 +16,16 @@ from embmagic.app.search import check_query
 from embmagic.app.workspace import Workspace, default_workspace
 from embmagic.errors import InvalidArgumentError
 from embmagic.widgets.bundle import STATIC, bundle
-from embmagic.widgets.commands import Buffers, Reply, WireNames, widget_command
+from embmagic.widgets.commands import Buffers, CommandWidget, Reply, command
 
 if TYPE_CHECKING:
     from embmagic.store import BaseCollection
 
 
-class RagPanel(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
+class RagPanel(CommandWidget):
     """`RagPanel(coll)` or `RagPanel("docs")` (a name in the workspace); `%rag --widget -c docs`
     (with a question: asked at once)."""
 
-    _wire_names: ClassVar[dict[str, str]] = {"ask_command": "ask"}  # wire name = a method
     _esm = STATIC / "rag.js"
 
     question = t.Unicode("").tag(sync=True)
@@ -103,8 +101,8 @@ class RagPanel(WireNames, anywidget.AnyWidget):  # type: ignore[misc]
     def _grow(self, chunk: str) -> None:
         self.answer = self.answer + chunk
 
-    @widget_command
-    def ask_command(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
+    @command("ask")
+    def _ask(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
         self.ask(str(msg["question"]))
         return {"answer": self.answer, "cited": self.cited, "sources": self.sources}
 

@@ -1,5 +1,5 @@
 // Neighbours explorer: query box (search as you type), k slider, collection picker, results.
-import { call, messageOf, TIMEOUTS } from "./call";
+import { Channel, messageOf, TIMEOUTS } from "./call";
 import { ErrorLine, formatScore, guardControls, h, replaceChildren, style } from "./dom";
 import { subscribe } from "./model";
 import type { Cleanup, RenderProps } from "./types";
@@ -57,7 +57,8 @@ export function renderResults(tbody: HTMLTableSectionElement, rows: readonly Exp
   );
 }
 
-export function render({ model, el, experimental }: RenderProps<ExplorerTraits>): Cleanup {
+function render({ model, el }: RenderProps<ExplorerTraits>): Cleanup {
+  const channel = new Channel(model);
   const query = h("input", {
     testid: "explorer-query",
     attrs: { type: "search", placeholder: "Type to search…", "aria-label": "query" },
@@ -93,7 +94,7 @@ export function render({ model, el, experimental }: RenderProps<ExplorerTraits>)
     const seq = ++latest;
     root.dataset.busy = "1";
     try {
-      await call(experimental.invoke, "search", { text, k: clampK(k.value), collection: picker.value }, {
+      await channel.call("search", { text, k: clampK(k.value), collection: picker.value }, {
         timeoutMs: TIMEOUTS.search,
       });
       if (seq === latest) error.show(model.get("error") ?? "");
@@ -166,9 +167,12 @@ export function render({ model, el, experimental }: RenderProps<ExplorerTraits>)
   return () => {
     clearTimeout(timer);
     latest = Number.NaN; // replies still in flight are ignored
+    channel.close();
     unsubscribe();
     root.remove();
   };
 }
 
+// anywidget's module contract: a default export with `render` (a bare `export function
+// render` is deprecated and logs a warning in the browser console)
 export default { render };

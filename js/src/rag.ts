@@ -1,5 +1,5 @@
 // RAG panel: ask, watch the answer stream in, click a citation to read its source.
-import { call, messageOf, TIMEOUTS } from "./call";
+import { Channel, messageOf, TIMEOUTS } from "./call";
 import { renderCitations } from "./citations";
 import { ErrorLine, formatScore, guardControls, h, replaceChildren, style, truncate } from "./dom";
 import { subscribe } from "./model";
@@ -56,7 +56,8 @@ export function sourceHeader(source: RagSource): string {
   return [`[${source.n}]`, where, formatScore(source.score)].filter((s) => s !== "").join(" ");
 }
 
-export function render({ model, el, experimental }: RenderProps<RagTraits>): Cleanup {
+function render({ model, el }: RenderProps<RagTraits>): Cleanup {
+  const channel = new Channel(model);
   const question = h("textarea", {
     testid: "rag-question",
     attrs: { rows: "2", placeholder: "Ask a question… (Enter asks, Shift+Enter for a new line)", "aria-label": "question" },
@@ -170,7 +171,7 @@ export function render({ model, el, experimental }: RenderProps<RagTraits>): Cle
     reveal(null);
     error.show("");
     try {
-      await call(experimental.invoke, "ask", { question: text }, { timeoutMs: TIMEOUTS.ask });
+      await channel.call("ask", { question: text }, { timeoutMs: TIMEOUTS.ask });
       if (alive) error.show(model.get("error") ?? "");
     } catch (err) {
       if (alive) error.show(messageOf(err));
@@ -202,9 +203,12 @@ export function render({ model, el, experimental }: RenderProps<RagTraits>): Cle
 
   return () => {
     alive = false;
+    channel.close();
     unsubscribe();
     root.remove();
   };
 }
 
+// anywidget's module contract: a default export with `render` (a bare `export function
+// render` is deprecated and logs a warning in the browser console)
 export default { render };

@@ -1,4 +1,5 @@
-// The small part of anywidget's front-end API these widgets use (anywidget >= 0.9).
+// The small part of anywidget's front-end API these widgets use (anywidget >= 0.9): the model's
+// get/set/on/off/save_changes/send and its "msg:custom" event, which every host implements.
 
 export type Handler = (...args: unknown[]) => void;
 
@@ -6,28 +7,17 @@ export type Handler = (...args: unknown[]) => void;
 export interface AnyModel<T> {
   get<K extends keyof T & string>(key: K): T[K];
   set<K extends keyof T & string>(key: K, value: T[K]): void;
+  /** "change:NAME" (no arguments) or "msg:custom" (content, buffers) */
   on(event: string, handler: Handler): void;
   off(event?: string | null, handler?: Handler | null): void;
   save_changes(): void;
   send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
 }
 
-export interface InvokeOptions {
-  signal?: AbortSignal;
-  buffers?: ArrayBuffer[] | ArrayBufferView[];
-}
-
-/** `experimental.invoke`: resolves to `[response, buffers]` once Python replies. */
-export type Invoke = (
-  name: string,
-  msg: unknown,
-  options?: InvokeOptions,
-) => Promise<[unknown, DataView[]]>;
-
+/** What anywidget hands to `render` (only `model` and `el` are used: see call.ts). */
 export interface RenderProps<T> {
   model: AnyModel<T>;
   el: HTMLElement;
-  experimental: { invoke: Invoke };
 }
 
 export type Cleanup = () => void;
@@ -38,6 +28,3 @@ export interface WireArray {
   dtype: string;
   shape: number[];
 }
-
-/** Every command reply: `{ok: true, ...}` or `{ok: false, error}`. */
-export type Reply<T> = ({ ok: true } & T) | { ok: false; error: string };

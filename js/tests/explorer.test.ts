@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import explorer, { DEBOUNCE_MS, type ExplorerTraits } from "../src/explorer";
-import { allByTestId, byTestId, flush, MockModel, mockInvoke } from "./helpers";
+import { allByTestId, byTestId, flush, MockModel, mockPython, NO_REPLY, renderProps } from "./helpers";
 
 function traits(): ExplorerTraits {
   return { collections: ["docs", "faq"], collection: "docs", k: 5, query: "", results: [], status: "", error: "" };
@@ -28,8 +28,8 @@ describe("explorer", () => {
 
   it("renders controls from the traits", () => {
     const model = new MockModel(traits());
-    const { invoke } = mockInvoke(() => ({ ok: true, hits: [] }));
-    explorer.render({ model, el, experimental: { invoke } });
+    mockPython(model, () => ({ ok: true, hits: [] }));
+    explorer.render(renderProps(model, el));
     const picker = byTestId(el, "explorer-collection") as HTMLSelectElement;
     expect([...picker.options].map((o) => o.value)).toEqual(["docs", "faq"]);
     expect(picker.value).toBe("docs");
@@ -44,8 +44,8 @@ describe("explorer", () => {
 
   it("renders results (rank, score to 3 decimals, text) from the results trait", () => {
     const model = new MockModel(traits());
-    const { invoke } = mockInvoke(() => ({ ok: true }));
-    explorer.render({ model, el, experimental: { invoke } });
+    mockPython(model, () => ({ ok: true }));
+    explorer.render(renderProps(model, el));
     model.update({
       results: [
         { rank: 1, score: 0.912345, text: "<img src=x onerror=alert(1)>", id: "a" },
@@ -66,8 +66,8 @@ describe("explorer", () => {
   it("searches as you type (debounced) with text, k and collection", async () => {
     vi.useFakeTimers();
     const model = new MockModel(traits());
-    const { invoke, calls } = mockInvoke(() => ({ ok: true, hits: [] }));
-    explorer.render({ model, el, experimental: { invoke } });
+    const { calls } = mockPython(model, () => ({ ok: true, hits: [] }));
+    explorer.render(renderProps(model, el));
     const query = byTestId(el, "explorer-query") as HTMLInputElement;
     type(query, "so");
     type(query, "solar");
@@ -78,13 +78,13 @@ describe("explorer", () => {
     expect(calls).toHaveLength(1);
     expect(calls[0].name).toBe("search");
     expect(calls[0].msg).toEqual({ text: "solar", k: 5, collection: "docs" });
-    expect(calls[0].options?.signal).toBeInstanceOf(AbortSignal);
+    expect(model.sent[0].content).toMatchObject({ kind: "embmagic-request", id: calls[0].id, name: "search" });
   });
 
   it("searches at once on Enter and ignores blank queries", async () => {
     const model = new MockModel(traits());
-    const { invoke, calls } = mockInvoke(() => ({ ok: true, hits: [] }));
-    explorer.render({ model, el, experimental: { invoke } });
+    const { calls } = mockPython(model, () => ({ ok: true, hits: [] }));
+    explorer.render(renderProps(model, el));
     const query = byTestId(el, "explorer-query") as HTMLInputElement;
     query.value = "   ";
     enter(query);
@@ -96,8 +96,8 @@ describe("explorer", () => {
 
   it("k slider and collection picker update the model", async () => {
     const model = new MockModel(traits());
-    const { invoke } = mockInvoke(() => ({ ok: true }));
-    explorer.render({ model, el, experimental: { invoke } });
+    mockPython(model, () => ({ ok: true }));
+    explorer.render(renderProps(model, el));
     const k = byTestId(el, "explorer-k") as HTMLInputElement;
     k.value = "12";
     k.dispatchEvent(new Event("input"));
@@ -113,8 +113,8 @@ describe("explorer", () => {
 
   it("shows ok:false errors in the error line as text", async () => {
     const model = new MockModel(traits());
-    const { invoke } = mockInvoke(() => ({ ok: false, error: "no collection <b>x</b>: run %emb add" }));
-    explorer.render({ model, el, experimental: { invoke } });
+    mockPython(model, () => ({ ok: false, error: "no collection <b>x</b>: run %emb add" }));
+    explorer.render(renderProps(model, el));
     const query = byTestId(el, "explorer-query") as HTMLInputElement;
     query.value = "x";
     enter(query);
@@ -125,23 +125,26 @@ describe("explorer", () => {
     expect(error.querySelector("b")).toBeNull();
   });
 
-  it("shows rejections (e.g. a timeout) in the error line", async () => {
+  it("shows a timeout (no reply from Python) in the error line", async () => {
+    vi.useFakeTimers();
     const model = new MockModel(traits());
-    const { invoke } = mockInvoke(() => {
-      throw new DOMException("signal timed out", "TimeoutError");
-    });
-    explorer.render({ model, el, experimental: { invoke } });
+    mockPython(model, () => NO_REPLY);
+    explorer.render(renderProps(model, el));
     const query = byTestId(el, "explorer-query") as HTMLInputElement;
     query.value = "x";
     enter(query);
-    await flush();
+    await vi.advanceTimersByTimeAsync(119_999);
+    expect(byTestId(el, "explorer-error").hidden).toBe(true);
+    await vi.advanceTimersByTimeAsync(1);
     expect(byTestId(el, "explorer-error").textContent).toMatch(/search: no reply from Python within 120 s/);
   });
 
-  it("shows other rejections with their message", async () => {
+  it("shows a failed send with its message", async () => {
     const model = new MockModel(traits());
-    const { invoke } = mockInvoke(() => Promise.reject(new Error("comm closed")));
-    explorer.render({ model, el, experimental: { invoke } });
+    mockPython(model, () => {
+      throw new Error("comm closed");
+    });
+    explorer.render(renderProps(model, el));
     const query = byTestId(el, "explorer-query") as HTMLInputElement;
     query.value = "x";
     enter(query);
@@ -152,8 +155,8 @@ describe("explorer", () => {
   it("ignores out-of-order replies", async () => {
     const model = new MockModel(traits());
     const resolvers: ((reply: unknown) => void)[] = [];
-    const { invoke } = mockInvoke(() => new Promise((resolve) => resolvers.push(resolve)));
-    explorer.render({ model, el, experimental: { invoke } });
+    mockPython(model, () => new Promise((resolve) => resolvers.push(resolve)));
+    explorer.render(renderProps(model, el));
     const query = byTestId(el, "explorer-query") as HTMLInputElement;
     query.value = "first";
     enter(query);
@@ -169,8 +172,8 @@ describe("explorer", () => {
 
   it("shows the Python error trait and cleans up its listeners", () => {
     const model = new MockModel(traits());
-    const { invoke } = mockInvoke(() => ({ ok: true }));
-    const cleanup = explorer.render({ model, el, experimental: { invoke } });
+    mockPython(model, () => ({ ok: true }));
+    const cleanup = explorer.render(renderProps(model, el));
     model.update({ error: "k must be between 1 and 50" });
     expect(byTestId(el, "explorer-error").textContent).toBe("k must be between 1 and 50");
     model.update({ error: "" });

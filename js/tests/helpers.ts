@@ -1,11 +1,13 @@
-// A tiny stand-in for an anywidget model and `experimental.invoke`.
-import { vi } from "vitest";
-import type { AnyModel, Handler, Invoke, InvokeOptions } from "../src/types";
+// A tiny stand-in for an anywidget model, and for Python's half of the request/reply protocol.
+import { REPLY, REQUEST } from "../src/call";
+import type { AnyModel, Handler, RenderProps } from "../src/types";
 
 export class MockModel<T extends object> implements AnyModel<T> {
   readonly handlers = new Map<string, Set<Handler>>();
   saved = 0;
-  readonly sent: unknown[] = [];
+  readonly sent: { content: unknown; buffers: unknown[] }[] = [];
+  /** Called for every `send` (a throw is the send failing, e.g. a closed comm). */
+  onSend: (content: unknown, buffers: unknown[]) => void = () => {};
 
   constructor(private values: T) {}
 
@@ -42,8 +44,14 @@ export class MockModel<T extends object> implements AnyModel<T> {
     this.saved += 1;
   }
 
-  send(content: unknown): void {
-    this.sent.push(content);
+  send(content: unknown, _callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void {
+    this.sent.push({ content, buffers: [...(buffers ?? [])] });
+    this.onSend(content, [...(buffers ?? [])]);
+  }
+
+  /** What the kernel does: a custom message (content, buffers) for the front end. */
+  receive(content: unknown, buffers: DataView[] = []): void {
+    this.emit("msg:custom", content, buffers);
   }
 
   listenerCount(): number {
@@ -52,26 +60,51 @@ export class MockModel<T extends object> implements AnyModel<T> {
     return n;
   }
 
-  private emit(event: string): void {
-    for (const handler of [...(this.handlers.get(event) ?? [])]) handler();
+  private emit(event: string, ...args: unknown[]): void {
+    for (const handler of [...(this.handlers.get(event) ?? [])]) handler(...args);
   }
 }
 
 export interface Call {
+  id: string;
   name: string;
   msg: unknown;
-  options: InvokeOptions | undefined;
+  buffers: unknown[];
 }
 
-/** `experimental.invoke` answering through `respond` (a reply object, or a thrown error). */
-export function mockInvoke(respond: (name: string, msg: unknown, options?: InvokeOptions) => unknown) {
+/** Returned by a `respond` function: Python never answers this request. */
+export const NO_REPLY = Symbol("no reply");
+
+/**
+ * Python's half of the protocol on `model`: each `embmagic-request` is answered (asynchronously,
+ * as a custom message with the request's id) by `respond(name, msg, buffers)`, which returns what
+ * the command returns in Python: `{ok: true, ...fields}` or `{ok: false, error}` (or a promise of
+ * it, or NO_REPLY). A synchronous throw makes `model.send` throw.
+ */
+export function mockPython<T extends object>(
+  model: MockModel<T>,
+  respond: (name: string, msg: unknown, buffers: unknown[]) => unknown,
+) {
   const calls: Call[] = [];
-  const invoke = vi.fn(async (name: string, msg: unknown, options?: InvokeOptions) => {
-    calls.push({ name, msg, options });
-    const reply = await respond(name, msg, options);
-    return [reply, []] as [unknown, DataView[]];
-  });
-  return { invoke: invoke as unknown as Invoke, calls, spy: invoke };
+  model.onSend = (content, buffers) => {
+    const request = content as { kind?: unknown; id: string; name: string; msg: unknown };
+    if (request.kind !== REQUEST) return;
+    calls.push({ id: request.id, name: request.name, msg: request.msg, buffers });
+    const out = respond(request.name, request.msg, buffers);
+    void Promise.resolve(out).then(
+      (reply) => {
+        if (reply !== NO_REPLY) model.receive(envelope(request.id, reply));
+      },
+      () => {},
+    );
+  };
+  return { calls };
+}
+
+/** The custom message Python sends for a command's result. */
+export function envelope(id: string, result: unknown): Record<string, unknown> {
+  const { ok, error, ...reply } = result as { ok?: unknown; error?: unknown };
+  return ok === false ? { kind: REPLY, id, ok, error } : { kind: REPLY, id, ok, reply };
 }
 
 /** Let pending promises (and their continuations) run. */
@@ -88,4 +121,15 @@ export function byTestId(root: ParentNode, id: string): HTMLElement {
 
 export function allByTestId(root: ParentNode, id: string): HTMLElement[] {
   return [...root.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)];
+}
+
+/** Render props as anywidget passes them; reading anything but `model` and `el` fails the test
+ * (the widgets must not depend on host extras some hosts lack). */
+export function renderProps<T>(model: AnyModel<T>, el: HTMLElement): RenderProps<T> {
+  return new Proxy({ model, el }, {
+    get(target, key) {
+      if (key === "model" || key === "el") return target[key];
+      throw new Error(`render read props.${String(key)}: only model and el exist in every host`);
+    },
+  });
 }

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { decode } from "../src/buffers";
 import { renderHits } from "../src/map/hits";
-import { HoverCache, type HoverInfo } from "../src/map/hover";
+import { chunkRows, HOVER_CHUNK, HoverCache, type HoverInfo } from "../src/map/hover";
 import { legendColors, renderLegend } from "../src/map/legend";
 import type { MapTraits, Scatter, ScatterData, ScatterEvents, ScatterStyle, SelectMode } from "../src/map/types";
 import { toScreen } from "../src/map/view";
 import { renderMap } from "../src/map/widget";
-import { allByTestId, byTestId, flush, MockModel, mockInvoke } from "./helpers";
+import { allByTestId, byTestId, flush, MockModel, mockPython, NO_REPLY, renderProps } from "./helpers";
 
 const HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script>';
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
@@ -56,13 +56,18 @@ describe("hits", () => {
 });
 
 describe("hover cache", () => {
-  function setup(fetch: (row: number) => Promise<HoverInfo>) {
+  const text = (row: number) => ({ row, text: `text ${row}` });
+  const chunk = (start: number, count: number) => Array.from({ length: count }, (_, i) => text(start + i));
+
+  function setup(fetch: (start: number, count: number) => Promise<HoverInfo[]>, rows = 100, perChunk = 10, limit = 2) {
     const shown: HoverInfo[] = [];
     const errors: string[] = [];
     const events: string[] = [];
+    const spy = vi.fn(fetch);
     const cache = new HoverCache(
       {
-        fetch: vi.fn(fetch),
+        fetch: spy,
+        rows: () => rows,
         show: (info) => {
           shown.push(info);
           events.push(`show ${info.row}`);
@@ -71,66 +76,111 @@ describe("hover cache", () => {
         hide: () => events.push("hide"),
         error: (message) => errors.push(message),
       },
-      2,
+      perChunk,
+      limit,
     );
-    return { cache, shown, errors, events };
+    return { cache, shown, errors, events, fetch: spy };
   }
 
-  it("fetches once per row and serves the cache afterwards", async () => {
-    const fetch = vi.fn(async (row: number) => ({ row, text: `text ${row}` }));
-    const { cache, shown } = setup(fetch);
-    await cache.over(1);
+  it("fetches the chunk of a row once, then shows every row of it with no request", async () => {
+    const { cache, shown, fetch } = setup(async (start, count) => chunk(start, count));
+    await cache.over(13);
     cache.out();
-    await cache.over(1);
-    expect(shown.map((s) => s.text)).toEqual(["text 1", "text 1"]);
+    await cache.over(13);
+    await cache.over(19);
+    await cache.over(10);
+    expect(fetch.mock.calls).toEqual([[10, 10]]);
+    expect(shown.map((s) => s.text)).toEqual(["text 13", "text 13", "text 19", "text 10"]);
     expect(cache.size).toBe(1);
   });
 
-  it("ignores a reply for a row no longer hovered (but caches it)", async () => {
-    const resolvers = new Map<number, (info: HoverInfo) => void>();
-    const { cache, shown, events } = setup((row) => new Promise((resolve) => resolvers.set(row, resolve)));
+  it("asks only for the rows that exist in the last chunk", async () => {
+    const { cache, shown, fetch } = setup(async (start, count) => chunk(start, count), 23);
+    await cache.over(22);
+    expect(fetch.mock.calls).toEqual([[20, 3]]);
+    expect(shown.map((s) => s.row)).toEqual([22]);
+  });
+
+  it("shares one request between rows of a chunk in flight", async () => {
+    let resolve: (rows: HoverInfo[]) => void = () => {};
+    const { cache, shown, fetch } = setup(() => new Promise((r) => (resolve = r)));
     const first = cache.over(1);
     const second = cache.over(2);
-    resolvers.get(2)?.({ row: 2, text: "two" });
+    resolve(chunk(0, 10));
+    await Promise.all([first, second]);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(shown.map((s) => s.row)).toEqual([2]); // row 1 is no longer hovered
+  });
+
+  it("ignores a chunk for a row no longer hovered (but caches it)", async () => {
+    const resolvers = new Map<number, (rows: HoverInfo[]) => void>();
+    const { cache, shown, events } = setup((start) => new Promise((resolve) => resolvers.set(start, resolve)));
+    const first = cache.over(1);
+    const second = cache.over(21);
+    resolvers.get(20)?.(chunk(20, 10));
     await second;
-    resolvers.get(1)?.({ row: 1, text: "one" }); // stale: arrives after row 2
+    resolvers.get(0)?.(chunk(0, 10)); // stale: arrives after row 21
     await first;
-    expect(shown.map((s) => s.text)).toEqual(["two"]);
-    expect(events).toEqual(["pending 1", "pending 2", "show 2"]);
+    expect(shown.map((s) => s.text)).toEqual(["text 21"]);
+    expect(events).toEqual(["pending 1", "pending 21", "show 21"]);
     await cache.over(1);
-    expect(shown.map((s) => s.text)).toEqual(["two", "one"]); // from the cache
+    expect(shown.map((s) => s.text)).toEqual(["text 21", "text 1"]); // from the cache
   });
 
   it("ignores a reply after the pointer left", async () => {
-    let resolve: (info: HoverInfo) => void = () => {};
+    let resolve: (rows: HoverInfo[]) => void = () => {};
     const { cache, shown } = setup(() => new Promise((r) => (resolve = r)));
     const pending = cache.over(3);
     cache.out();
-    resolve({ row: 3, text: "three" });
+    resolve(chunk(0, 10));
     await pending;
     expect(shown).toEqual([]);
   });
 
-  it("reports failures and does not cache them", async () => {
-    let fail = true;
-    const { cache, shown, errors } = setup(async (row) => {
-      if (fail) throw new Error("hover: no reply from Python within 10 s");
-      return { row, text: "ok" };
-    });
-    await cache.over(5);
-    expect(errors).toEqual(["hover: no reply from Python within 10 s"]);
-    fail = false;
-    await cache.over(5);
-    expect(shown.map((s) => s.text)).toEqual(["ok"]);
+  it("ignores a chunk that arrives after the points changed", async () => {
+    let resolve: (rows: HoverInfo[]) => void = () => {};
+    const { cache, shown } = setup(() => new Promise((r) => (resolve = r)));
+    const pending = cache.over(3);
+    cache.clear();
+    resolve(chunk(0, 10));
+    await pending;
+    expect(shown).toEqual([]);
+    expect(cache.size).toBe(0);
   });
 
-  it("keeps at most `limit` rows and forgets everything on clear", async () => {
-    const fetch = vi.fn(async (row: number) => ({ row, text: String(row) }));
-    const { cache } = setup(fetch);
-    for (const row of [1, 2, 3]) await cache.over(row);
+  it("reports failures and does not cache them", async () => {
+    let fail = true;
+    const { cache, shown, errors } = setup(async (start, count) => {
+      if (fail) throw new Error("hover_texts: no reply from Python within 10 s");
+      return chunk(start, count);
+    });
+    await cache.over(5);
+    expect(errors).toEqual(["hover_texts: no reply from Python within 10 s"]);
+    fail = false;
+    await cache.over(5);
+    expect(shown.map((s) => s.text)).toEqual(["text 5"]);
+  });
+
+  it("keeps at most `limit` chunks (least recently used dropped) and forgets all on clear", async () => {
+    const { cache, fetch } = setup(async (start, count) => chunk(start, count));
+    for (const row of [1, 11, 2, 21]) await cache.over(row); // chunk 0 was used after chunk 1
     expect(cache.size).toBe(2);
+    await cache.over(3); // chunk 0 still cached
+    await cache.over(12); // chunk 1 was dropped
+    expect(fetch.mock.calls.map(([start]) => start)).toEqual([0, 10, 20, 10]);
     cache.clear();
     expect(cache.size).toBe(0);
+  });
+
+  it("reads hover_texts replies and refuses malformed ones", () => {
+    expect(chunkRows({ start: 4, texts: ["a", "b"], collections: ["docs", "faq"], ids: [7, "x"] }, 4, 2)).toEqual([
+      { row: 4, text: "a", collection: "docs", id: 7 },
+      { row: 5, text: "b", collection: "faq", id: "x" },
+    ]);
+    expect(() => chunkRows({ start: 0, texts: ["a"] }, 4, 2)).toThrow(/malformed reply/);
+    expect(() => chunkRows({ start: 4, texts: "a" }, 4, 2)).toThrow(/malformed reply/);
+    expect(() => chunkRows({ start: 4, texts: ["a", "b", "c"] }, 4, 2)).toThrow(/malformed reply/);
+    expect(() => chunkRows(null, 4, 2)).toThrow(/malformed reply/);
   });
 });
 
@@ -216,9 +266,9 @@ describe("map widget (fake scatterplot)", () => {
 
   function setup(respond: (name: string, msg: unknown) => unknown = () => ({ ok: true })) {
     const model = new MockModel(mapTraits());
-    const { invoke, calls } = mockInvoke(respond);
+    const { calls } = mockPython(model, respond);
     const fake = new FakeScatter();
-    const cleanup = renderMap({ model, el, experimental: { invoke } }, () => fake);
+    const cleanup = renderMap(renderProps(model, el), () => fake);
     return { model, calls, fake, cleanup };
   }
 
@@ -239,7 +289,7 @@ describe("map widget (fake scatterplot)", () => {
     expect(fake.styles.at(-1)?.colors).toEqual(["#1f77b4", "#ff7f0e"]);
   });
 
-  it("marks the root painted and invokes painted exactly once", async () => {
+  it("marks the root painted and sends painted exactly once", async () => {
     const { fake, calls } = setup(() => ({ ok: true, first_paint_ms: 12 }));
     const root = byTestId(el, "embmagic-map");
     expect(root.classList.contains("embmagic-map")).toBe(true);
@@ -291,10 +341,10 @@ describe("map widget (fake scatterplot)", () => {
   });
 
   it("shows query failures and rejections in the error line", async () => {
-    let reject = false;
+    let silent = false;
     setup((name) => {
       if (name !== "query") return { ok: true };
-      if (reject) throw new DOMException("signal timed out", "TimeoutError");
+      if (silent) return NO_REPLY;
       return { ok: false, error: "empty collection: add records first" };
     });
     const query = byTestId(el, "map-query") as HTMLInputElement;
@@ -302,9 +352,11 @@ describe("map widget (fake scatterplot)", () => {
     byTestId(el, "map-find").click();
     await flush();
     expect(byTestId(el, "map-error").textContent).toBe("empty collection: add records first");
-    reject = true;
+    silent = true;
+    vi.useFakeTimers();
     byTestId(el, "map-find").click();
-    await flush();
+    await vi.advanceTimersByTimeAsync(120_000);
+    vi.useRealTimers();
     expect(byTestId(el, "map-error").textContent).toMatch(/query: no reply from Python within 120 s/);
   });
 
@@ -357,28 +409,51 @@ describe("map widget (fake scatterplot)", () => {
     await flush();
     const selects = calls.filter((c) => c.name === "select");
     expect(selects[0].msg).toEqual({ count: 2 });
-    const buffer = selects[0].options?.buffers?.[0] as DataView;
+    const buffer = selects[0].buffers[0] as DataView;
     expect(Array.from(decode({ view: buffer, dtype: "uint32", shape: [2] }))).toEqual([3, 1]);
     expect(selects[1].msg).toEqual({ count: 0 });
-    expect(selects[1].options?.buffers).toEqual([]);
+    expect(selects[1].buffers).toEqual([]);
   });
 
-  it("shows the hovered record's text in the tooltip", async () => {
-    const { fake, calls } = setup((name, msg) =>
-      name === "hover" ? { ok: true, row: (msg as { row: number }).row, text: HOSTILE, collection: "docs", id: "d2" } : { ok: true },
-    );
+  it("shows the hovered record's text in the tooltip, one request per chunk of rows", async () => {
+    const { fake, calls } = setup((name, msg) => {
+      if (name !== "hover_texts") return { ok: true };
+      const { start, count } = msg as { start: number; count: number };
+      const rows = Array.from({ length: count }, (_, i) => start + i);
+      return {
+        ok: true,
+        start,
+        texts: rows.map((r) => (r === 2 ? HOSTILE : `text ${r}`)),
+        collections: rows.map(() => "docs"),
+        ids: rows.map((r) => `d${r}`),
+      };
+    });
+    await flush();
     fake.emit("pointOver", 2);
     await flush();
     const tooltip = byTestId(el, "map-tooltip");
     expect(tooltip.hidden).toBe(false);
+    expect(tooltip.dataset.row).toBe("2");
     expect(tooltip.textContent).toBe(`docs/d2${HOSTILE}`);
     expect(tooltip.querySelector("img, script")).toBeNull();
     fake.emit("pointOut");
     expect(tooltip.hidden).toBe(true);
+    fake.emit("pointOver", 3);
+    expect(tooltip.textContent).toBe("docs/d3text 3"); // at once: no message
     fake.emit("pointOver", 2);
     await flush();
-    expect(calls.filter((c) => c.name === "hover")).toHaveLength(1); // cached
-    expect(calls[0].options?.signal).toBeInstanceOf(AbortSignal);
+    const hovers = calls.filter((c) => c.name === "hover_texts");
+    expect(hovers.map((c) => c.msg)).toEqual([{ start: 0, count: 4 }]); // the map has 4 rows
+    expect(HOVER_CHUNK).toBeLessThanOrEqual(1024);
+  });
+
+  it("shows a failed hover chunk in the error line", async () => {
+    const { fake } = setup((name) => (name === "hover_texts" ? { ok: false, error: "row 9 is not on this map (0..3)" } : { ok: true }));
+    await flush();
+    fake.emit("pointOver", 1);
+    await flush();
+    expect(byTestId(el, "map-tooltip").hidden).toBe(true);
+    expect(byTestId(el, "map-error").textContent).toBe("row 9 is not on this map (0..3)");
   });
 
   it("switches the selection shape", () => {
@@ -401,8 +476,8 @@ describe("map widget (fake scatterplot)", () => {
 
   it("shows an error when WebGL is missing", () => {
     const model = new MockModel(mapTraits());
-    const { invoke } = mockInvoke(() => ({ ok: true }));
-    renderMap({ model, el, experimental: { invoke } }, () => {
+    mockPython(model, () => ({ ok: true }));
+    renderMap(renderProps(model, el), () => {
       throw new Error("WebGL unavailable");
     });
     expect(byTestId(el, "map-error").textContent).toMatch(/needs WebGL.*WebGL unavailable/);

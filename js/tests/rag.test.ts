@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import rag, { type RagTraits, sourceHeader } from "../src/rag";
-import { allByTestId, byTestId, flush, MockModel, mockInvoke } from "./helpers";
+import { allByTestId, byTestId, flush, MockModel, mockPython, NO_REPLY, renderProps } from "./helpers";
 
 const HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script>';
 
@@ -23,8 +23,8 @@ describe("rag panel", () => {
 
   it("re-renders the answer on every change (streaming) with citation buttons", () => {
     const model = new MockModel(traits());
-    const { invoke } = mockInvoke(() => ({ ok: true }));
-    rag.render({ model, el, experimental: { invoke } });
+    mockPython(model, () => ({ ok: true }));
+    rag.render(renderProps(model, el));
     model.update({ busy: true, answer: "Solar" });
     expect(byTestId(el, "rag-answer").textContent).toBe("Solar");
     model.update({ answer: "Solar is cheap [1]" });
@@ -38,8 +38,8 @@ describe("rag panel", () => {
 
   it("reveals a source on citation click, as text", () => {
     const model = new MockModel(traits());
-    const { invoke } = mockInvoke(() => ({ ok: true }));
-    rag.render({ model, el, experimental: { invoke } });
+    mockPython(model, () => ({ ok: true }));
+    rag.render(renderProps(model, el));
     model.update({ sources: SOURCES, answer: `See [1]. ${HOSTILE}` });
     const source = byTestId(el, "rag-source");
     expect(source.hidden).toBe(true);
@@ -54,8 +54,8 @@ describe("rag panel", () => {
 
   it("lists all sources, truncated, and reveals on click", () => {
     const model = new MockModel(traits());
-    const { invoke } = mockInvoke(() => ({ ok: true }));
-    rag.render({ model, el, experimental: { invoke } });
+    mockPython(model, () => ({ ok: true }));
+    rag.render(renderProps(model, el));
     model.update({ sources: SOURCES, cited: [2] });
     const items = allByTestId(el, "rag-source-item");
     expect(items.map((i) => i.dataset.n)).toEqual(["1", "2"]);
@@ -70,8 +70,8 @@ describe("rag panel", () => {
   it("asks with the question, disables the button while busy", async () => {
     const model = new MockModel(traits());
     let finish: (reply: unknown) => void = () => {};
-    const { invoke, calls } = mockInvoke(() => new Promise((resolve) => (finish = resolve)));
-    rag.render({ model, el, experimental: { invoke } });
+    const { calls } = mockPython(model, () => new Promise((resolve) => (finish = resolve)));
+    rag.render(renderProps(model, el));
     const question = byTestId(el, "rag-question") as HTMLTextAreaElement;
     const ask = byTestId(el, "rag-ask") as HTMLButtonElement;
     question.value = "what is cheap?";
@@ -94,8 +94,8 @@ describe("rag panel", () => {
 
   it("Enter asks, Shift+Enter does not", async () => {
     const model = new MockModel(traits());
-    const { invoke, calls } = mockInvoke(() => ({ ok: true }));
-    rag.render({ model, el, experimental: { invoke } });
+    const { calls } = mockPython(model, () => ({ ok: true }));
+    rag.render(renderProps(model, el));
     const question = byTestId(el, "rag-question") as HTMLTextAreaElement;
     question.value = "q";
     question.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", shiftKey: true }));
@@ -108,27 +108,26 @@ describe("rag panel", () => {
 
   it("shows ok:false and rejections in the error line", async () => {
     const model = new MockModel(traits());
-    let mode: "fail" | "reject" = "fail";
-    const { invoke } = mockInvoke(() => {
-      if (mode === "fail") return { ok: false, error: "the generator <llm> is not installed" };
-      throw new DOMException("signal timed out", "TimeoutError");
-    });
-    rag.render({ model, el, experimental: { invoke } });
+    let mode: "fail" | "silent" = "fail";
+    mockPython(model, () => (mode === "fail" ? { ok: false, error: "the generator <llm> is not installed" } : NO_REPLY));
+    rag.render(renderProps(model, el));
     const question = byTestId(el, "rag-question") as HTMLTextAreaElement;
     question.value = "q";
     byTestId(el, "rag-ask").click();
     await flush();
     expect(byTestId(el, "rag-error").textContent).toBe("the generator <llm> is not installed");
-    mode = "reject";
+    mode = "silent";
+    vi.useFakeTimers();
     byTestId(el, "rag-ask").click();
-    await flush();
+    await vi.advanceTimersByTimeAsync(600_000);
+    vi.useRealTimers();
     expect(byTestId(el, "rag-error").textContent).toMatch(/ask: no reply from Python within 600 s/);
   });
 
   it("shows an empty question as an error without asking", async () => {
     const model = new MockModel(traits());
-    const { invoke, calls } = mockInvoke(() => ({ ok: true }));
-    rag.render({ model, el, experimental: { invoke } });
+    const { calls } = mockPython(model, () => ({ ok: true }));
+    rag.render(renderProps(model, el));
     byTestId(el, "rag-ask").click();
     await flush();
     expect(calls).toHaveLength(0);
@@ -137,8 +136,8 @@ describe("rag panel", () => {
 
   it("shows generator and warnings in the status line", () => {
     const model = new MockModel(traits());
-    const { invoke } = mockInvoke(() => ({ ok: true }));
-    const cleanup = rag.render({ model, el, experimental: { invoke } });
+    mockPython(model, () => ({ ok: true }));
+    const cleanup = rag.render(renderProps(model, el));
     model.update({ generator: "local (smollm2)", warnings: ["cites [9], which is not a source", HOSTILE] });
     const status = byTestId(el, "rag-status");
     expect(status.textContent).toContain("local (smollm2)");

@@ -20,12 +20,15 @@ TOPICS = ("space", "food", "music")
 
 
 def command(widget: object, name: str, msg: dict[str, object], buffers: list[bytes]) -> dict:
-    """A front-end command, dispatched the way anywidget does (what a click sends)."""
+    """A front-end command, sent the way the front end does (what a click sends); its reply
+    as `{"ok": ..., **fields}` (docs/widgets.md, "Commands")."""
     replies: list[dict] = []
     widget.send = lambda content, buffers=None: replies.append(content)  # type: ignore[attr-defined]
-    request = {"id": "r1", "kind": "anywidget-command", "name": name, "msg": msg}
+    request = {"id": "r1", "kind": "embmagic-request", "name": name, "msg": msg}
     widget._handle_custom_msg(request, buffers)  # type: ignore[attr-defined]
-    return replies[0]["response"]
+    reply = replies[0]
+    assert reply["kind"] == "embmagic-reply" and reply["id"] == "r1", reply
+    return {"ok": reply["ok"], **reply.get("reply", {})} if reply["ok"] else reply
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
-"""Browser-test fixtures: one JupyterLab server and one headless Chromium per session, one page
-(and one kernel) per test. Harness: tests/browser/labkit.py.
+"""Browser-test fixtures: one server per host (JupyterLab 4, Notebook 7) and one headless
+Chromium per session, one page (and one kernel) per test. Harness: tests/browser/labkit.py.
 
 Nothing is skipped: without Chromium or the built front ends each test fails with one line
 saying what to install (`apt-get install -y chromium-headless-shell`) or build
@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from labkit import (
+    HOSTS,
     HarnessError,
     JupyterLab,
     Notebook,
@@ -52,9 +53,12 @@ def bundles() -> None:
         _fail(exc)
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
-    server = JupyterLab(tmp_path_factory.mktemp("lab"))
+@pytest.fixture(scope="session", params=HOSTS)
+def lab(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[JupyterLab]:
+    """One server per host (JupyterLab 4, Notebook 7): every browser test runs in both."""
+    server = JupyterLab(tmp_path_factory.mktemp(request.param), host=request.param)
     try:
         server.start()
     except HarnessError as exc:

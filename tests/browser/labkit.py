@@ -114,14 +114,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+HOSTS = ("lab", "notebook7")
+"""The Jupyter front ends the browser tests run in: JupyterLab 4 and Jupyter Notebook 7."""
+
+
 class JupyterLab:
-    """`python -m jupyterlab` on 127.0.0.1:<free port>, token auth, root `root`.
+    """`python -m jupyterlab` (host "lab") or `python -m notebook` (host "notebook7", Jupyter
+    Notebook 7) on 127.0.0.1:<free port>, token auth, root `root`.
 
     Config, runtime, settings, workspaces and IPython dirs all live under `root/.home`, so the
     user's own Jupyter set-up plays no part and nothing is left behind.
     """
 
-    def __init__(self, root: Path, *, start_timeout: float = 90.0) -> None:
+    def __init__(self, root: Path, *, host: str = "lab", start_timeout: float = 90.0) -> None:
+        if host not in HOSTS:
+            raise HarnessError(f"unknown host {host!r}: one of {', '.join(HOSTS)}")
+        self.host = host
         self.root = root
         self.port = free_port()
         self.token = uuid.uuid4().hex
@@ -157,18 +165,20 @@ class JupyterLab:
             "JUPYTER_PLATFORM_DIRS": "1",
             "PYTHONUNBUFFERED": "1",
         }
+        app = "LabApp" if self.host == "lab" else "JupyterNotebookApp"
         cmd = [
-            sys.executable, "-m", "jupyterlab", "--no-browser",
+            sys.executable, "-m", "jupyterlab" if self.host == "lab" else "notebook",
+            "--no-browser",
             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
             "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.root}", "--ServerApp.open_browser=False",
             "--ServerApp.allow_root=True",  # CI containers run as root
             "--ServerApp.jpserver_extensions={'jupyter_lsp': False}",
-            "--LabApp.extension_manager=readonly",
-            "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            "--LabApp.expose_app_in_browser=True",
-            f"--LabApp.workspaces_dir={self.dirs['workspaces']}",
+            f"--{app}.expose_app_in_browser=True",
+            f"--{app}.workspaces_dir={self.dirs['workspaces']}",
+            *(["--LabApp.extension_manager=readonly", "--LabApp.news_url=None",
+               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+              if self.host == "lab" else []),
             "--KernelSpecManager.ensure_native_kernel=True",
         ]  # fmt: skip
         log = self.log_path.open("wb")
@@ -181,7 +191,7 @@ class JupyterLab:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 code = self.proc.returncode
-                raise HarnessError(f"jupyter lab exited ({code}): {self.log_tail()}")
+                raise HarnessError(f"jupyter {self.host} exited ({code}): {self.log_tail()}")
             try:
                 if self.api("GET", "/api/status", timeout=2) is not None:
                     return self
@@ -189,7 +199,9 @@ class JupyterLab:
                 pass
             time.sleep(0.25)
         self.stop()
-        raise HarnessError(f"jupyter lab did not answer /api/status in {self.start_timeout:.0f} s")
+        raise HarnessError(
+            f"jupyter {self.host} did not answer /api/status in {self.start_timeout:.0f} s"
+        )
 
     def log_tail(self, chars: int = 2000) -> str:
         try:
@@ -316,7 +328,8 @@ class Notebook:
         if before_load is not None:
             before_load(page)
         nb = cls(lab, page, name)
-        page.goto(lab.url(f"/lab/tree/{nb.path}?reset"), timeout=timeout_ms)
+        where = f"/lab/tree/{nb.path}?reset" if lab.host == "lab" else f"/notebooks/{nb.path}"
+        page.goto(lab.url(where), timeout=timeout_ms)
         nb.wait_kernel_idle(timeout_ms)
         return nb
 

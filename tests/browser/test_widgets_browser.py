@@ -352,6 +352,8 @@ def test_rag_panel_answers_and_cites(notebook: Any) -> None:
 
 def test_document_text_is_never_markup(notebook: Any) -> None:
     p = notebook()
+    console: list[str] = []  # all three front ends load here; anywidget warns in the console
+    p.page.on("console", lambda message: console.append(message.text))
     texts = [*XSS, "a plain sentence about cats", "another plain sentence about rockets"]
     p.run(f"texts = {texts!r}\n%embed x --from texts")
     # map: hover every payload; the tooltip shows it as text
@@ -398,6 +400,8 @@ def test_document_text_is_never_markup(notebook: Any) -> None:
     assert found == {"found": [], "xss": None}, found
     assert not p.dialogs, p.dialogs
     p.nb.screenshot(rag_root, "xss_rag")
+    # e.g. "Direct export of a 'render' will likely be deprecated" for a bare `export render`
+    assert not [m for m in console if "[anywidget]" in m], console
 
 
 def test_errors_reach_the_front_end(notebook: Any) -> None:

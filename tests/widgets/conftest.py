@@ -1,4 +1,4 @@
-"""Widget tests drive the Python half through traits and the real command dispatch."""
+"""Widget tests drive the Python half through traits and the real request dispatch."""
 
 from __future__ import annotations
 
@@ -20,21 +20,32 @@ class Sent:
         self.messages.append((content, list(buffers or [])))
 
 
-def invoke(widget: Any, name: str, msg: Any, buffers: list[Any] | None = None) -> dict[str, Any]:
-    """Send a command the way the front end does (anywidget-command) and return the reply."""
+def request(widget: Any, content: Any, buffers: list[Any] | None = None) -> list[Any]:
+    """Hand `content` to the widget as the front end's `model.send` does; what it sent back."""
     sent = Sent()
     original = widget.send
     widget.send = sent
     try:
-        request = {"id": "req-1", "kind": "anywidget-command", "name": name, "msg": msg}
-        widget._handle_custom_msg(request, buffers or [])
+        widget._handle_custom_msg(content, buffers or [])
     finally:
         widget.send = original
-    assert len(sent.messages) == 1, sent.messages
-    content, _ = sent.messages[0]
-    assert content["id"] == "req-1" and content["kind"] == "anywidget-command-response"
-    reply: dict[str, Any] = content["response"]
-    return reply
+    return sent.messages
+
+
+def invoke(widget: Any, name: str, msg: Any, buffers: list[Any] | None = None) -> dict[str, Any]:
+    """Send a command the way the front end does (an `embmagic-request`) and return its reply
+    as `{"ok": True, **reply}` or `{"ok": False, "error": line}`."""
+    content = {"kind": "embmagic-request", "id": "req-1", "name": name, "msg": msg}
+    messages = request(widget, content, buffers)
+    assert len(messages) == 1, messages
+    reply, _ = messages[0]
+    assert reply["kind"] == "embmagic-reply" and reply["id"] == "req-1"
+    if reply["ok"] is True:
+        assert set(reply) == {"kind", "id", "ok", "reply"}
+        return {"ok": True, **reply["reply"]}
+    assert set(reply) == {"kind", "id", "ok", "error"} and reply["ok"] is False
+    assert isinstance(reply["error"], str) and "\n" not in reply["error"]
+    return {"ok": False, "error": reply["error"]}
 
 
 @pytest.fixture

@@ -148,7 +148,7 @@ def test_analogy_answers_are_shown_by_their_text(docs: InteractiveShell) -> None
         ("emb map docs docs", "a collection is named twice"),
         ("emb map docs --color-by colour", "no record has metadata 'colour' (keys: row, source"),
         ("emb map docs --method umap", "needs umap-learn"),
-        ("emb list --color-by topic", "--color-by and --method work only with %emb map"),
+        ("emb list --color-by topic", "--method and --clusters work only with %emb map"),
         ("neighbors x -c docs --show nomap", "--show nomap: no variable 'nomap'"),
         ("neighbors x -c docs --show number", "'number' is a int, not a map"),
         ("neighbors x -c docs --widget --show m", "use --widget or --show MAP, not both"),

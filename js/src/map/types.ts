@@ -6,6 +6,13 @@ export interface LegendItem {
   color: string;
 }
 
+/** A cluster's name drawn at its centre (data coordinates, as `points`). */
+export interface ClusterLabel {
+  text: string;
+  x: number;
+  y: number;
+}
+
 export interface MapHit {
   row: number;
   score: number;
@@ -18,6 +25,8 @@ export interface MapTraits {
   points: WireArray | Record<string, never>;
   category: WireArray | Record<string, never>;
   legend: LegendItem[];
+  /** cluster labels (`%emb map --clusters`); absent or [] without clusters */
+  labels?: ClusterLabel[];
   color_by: string;
   highlight: WireArray | Record<string, never>;
   query_point: number[];

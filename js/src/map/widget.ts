@@ -1,12 +1,13 @@
 // The map widget without WebGL: DOM, traits, commands. The scatterplot comes from `create`
 // (regl-scatterplot in the bundle, a fake in the unit tests).
 import { decodeOptional, encodeRows } from "../buffers";
-import { call, messageOf, TIMEOUTS } from "../call";
+import { Channel, messageOf, TIMEOUTS } from "../call";
 import { ErrorLine, guardControls, h, keepMouseInside, replaceChildren, safeColor, style } from "../dom";
 import { subscribe } from "../model";
 import type { Cleanup, RenderProps } from "../types";
 import { renderHits } from "./hits";
-import { HoverCache, type HoverInfo } from "./hover";
+import { chunkRows, HoverCache } from "./hover";
+import { ClusterLabels } from "./labels";
 import { legendColors, renderLegend } from "./legend";
 import type { CreateScatter, MapHit, MapTraits, Scatter, ScatterData, SelectMode } from "./types";
 import { pointStyle, toScreen } from "./view";
@@ -43,8 +44,7 @@ function themeBackground(el: HTMLElement): string {
   return /^#[0-9a-f]{6}$/i.test(value) ? value : "#ffffff";
 }
 
-export function renderMap({ model, el, experimental }: RenderProps<MapTraits>, create: CreateScatter): Cleanup {
-  const invoke = experimental.invoke;
+export function renderMap({ model, el }: RenderProps<MapTraits>, create: CreateScatter): Cleanup {
   // -- DOM --------------------------------------------------------------------------------------
   const query = h("input", {
     testid: "map-query",
@@ -63,7 +63,8 @@ export function renderMap({ model, el, experimental }: RenderProps<MapTraits>, c
   const queryLabel = h("span", { testid: "map-query-label", className: "label" });
   const queryMarker = h("div", { testid: "map-query-marker", className: "query" }, [h("span", { className: "star" }), queryLabel]);
   const tooltip = h("div", { testid: "map-tooltip", className: "tooltip", attrs: { role: "tooltip" } });
-  const box = h("div", { testid: "map-canvas", className: "canvas" }, [canvas, markers, queryMarker, tooltip]);
+  const clusterLabels = new ClusterLabels();
+  const box = h("div", { testid: "map-canvas", className: "canvas" }, [canvas, markers, clusterLabels.el, queryMarker, tooltip]);
   const legend = h("div", { testid: "map-legend", className: "legend" });
   const hits = h("ol", { testid: "map-hits", className: "hits" });
   const status = h("div", { testid: "map-status", className: "status" });
@@ -100,6 +101,7 @@ export function renderMap({ model, el, experimental }: RenderProps<MapTraits>, c
     error.show(`the map needs WebGL, which is not available here: ${messageOf(err)}`);
     return () => root.remove();
   }
+  const channel = new Channel(model);
 
   // -- state ------------------------------------------------------------------------------------
   let data: ScatterData = { x: new Float32Array(0), y: new Float32Array(0), category: null };
@@ -117,6 +119,7 @@ export function renderMap({ model, el, experimental }: RenderProps<MapTraits>, c
   // -- drawing ----------------------------------------------------------------------------------
   const placeOverlay = () => {
     const view = scatter.view();
+    clusterLabels.place(view, width, height);
     const qp = model.get("query_point") ?? [];
     if (qp.length === 2 && Number.isFinite(qp[0]) && Number.isFinite(qp[1])) {
       const [sx, sy] = toScreen(view, width, height, qp[0], qp[1]);
@@ -242,10 +245,11 @@ export function renderMap({ model, el, experimental }: RenderProps<MapTraits>, c
     tooltip.style.top = `${Math.max(0, y)}px`;
   };
   const hover = new HoverCache({
-    fetch: async (row) => {
-      const { reply } = await call<HoverInfo>(invoke, "hover", { row }, { timeoutMs: TIMEOUTS.hover });
-      return { row, text: String(reply.text ?? ""), collection: reply.collection, id: reply.id, metadata: reply.metadata };
+    fetch: async (start, count) => {
+      const { reply } = await channel.call("hover_texts", { start, count }, { timeoutMs: TIMEOUTS.hover_texts });
+      return chunkRows(reply, start, count);
     },
+    rows: () => data.x.length,
     pending: (row) => {
       tooltip.dataset.row = String(row);
       replaceChildren(tooltip, "…");
@@ -283,14 +287,14 @@ export function renderMap({ model, el, experimental }: RenderProps<MapTraits>, c
     if (!alive || painted || !pointsReady) return;
     painted = true;
     root.dataset.painted = "1";
-    call(invoke, "painted", { at: Date.now() }, { timeoutMs: TIMEOUTS.painted }).catch(fail);
+    channel.call("painted", { at: Date.now() }, { timeoutMs: TIMEOUTS.painted }).catch(fail);
   });
   const sendSelection = (rows: ArrayLike<number>) => {
     selected.textContent = rows.length ? `${rows.length.toLocaleString()} selected` : "";
     try {
       const msg = { count: rows.length };
       const buffers = rows.length ? [encodeRows(rows).buffer] : [];
-      call(invoke, "select", msg, { timeoutMs: TIMEOUTS.select, buffers }).catch(fail);
+      channel.call("select", msg, { timeoutMs: TIMEOUTS.select, buffers }).catch(fail);
     } catch (err) {
       fail(err);
     }
@@ -315,8 +319,8 @@ export function renderMap({ model, el, experimental }: RenderProps<MapTraits>, c
     find.disabled = true;
     root.dataset.busy = "1";
     try {
-      const { reply } = await call<{ hits: MapHit[]; rows: number[] }>(
-        invoke, "query", { text, k: kValue }, { timeoutMs: TIMEOUTS.query },
+      const { reply } = await channel.call<{ hits: MapHit[]; rows: number[] }>(
+        "query", { text, k: kValue }, { timeoutMs: TIMEOUTS.query },
       );
       if (seq !== querySeq || !alive) return;
       lastHits = Array.isArray(reply.hits) ? reply.hits : [];
@@ -369,6 +373,10 @@ export function renderMap({ model, el, experimental }: RenderProps<MapTraits>, c
     renderMarkers();
   };
   const onQueryPoint = () => renderMarkers();
+  const onLabels = () => {
+    clusterLabels.set(model.get("labels"));
+    placeOverlay();
+  };
   const onStatus = () => {
     status.textContent = model.get("status") ?? "";
   };
@@ -382,6 +390,7 @@ export function renderMap({ model, el, experimental }: RenderProps<MapTraits>, c
     ["change:points", onPoints],
     ["change:category", onCategory],
     ["change:legend", onLegend],
+    ["change:labels", onLabels],
     ["change:highlight", loadHighlight],
     ["change:query_point", onQueryPoint],
     ["change:query_label", onQueryPoint],
@@ -390,6 +399,7 @@ export function renderMap({ model, el, experimental }: RenderProps<MapTraits>, c
     ["change:height", onHeight],
   ], false);
   renderLegend(legend, model.get("legend"));
+  onLabels();
   onStatus();
   onError();
   try {
@@ -418,6 +428,7 @@ export function renderMap({ model, el, experimental }: RenderProps<MapTraits>, c
     unsubscribe();
     box.removeEventListener("pointermove", onPointer);
     hover.clear();
+    channel.close();
     scatter.destroy();
     root.remove();
   };
