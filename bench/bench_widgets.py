@@ -9,6 +9,10 @@ Prints one table:
   draw (`m.first_paint_ms`, reported by the front end's `painted` command);
 - the bytes the page received on its kernel websocket from the cell's start to the first paint,
   against the raw arrays (float32 n×2 points + the category bytes): target ≤ 1.1x;
+- hover latency on the big map: the mouse moves to a random spot of the cloud, timed in the
+  page from the canvas's pointermove to the tooltip showing a row's text (performance.now);
+  p50/p95 of --hovers moves, split into rows whose text chunk was fetched from the kernel
+  (`hover_texts`, 512 rows per message) and rows already cached in the page: target p95 <= 50 ms;
 - the query box round trip: Enter in `map-query` until `map-hits` is filled, and until the
   highlight is drawn (two animation frames later), measured with performance.now in the page;
   median of --queries queries, against the same query run by `m.query` in the kernel.
@@ -156,6 +160,73 @@ def first_paint(nb: Notebook, counter: Bytes, n: int) -> list[tuple[str, ...]]:
     ]  # fmt: skip
 
 
+HOVER_ARM_JS = """([root]) => {
+  const canvas = root.querySelector('[data-testid=map-canvas]');
+  const tip = root.querySelector('[data-testid=map-tooltip]');
+  const before = tip.hidden ? null : tip.dataset.row;
+  const run = {t0: null, t1: null, row: null, before};
+  window.__hv = run;
+  canvas.addEventListener('pointermove', () => { if (run.t0 === null) run.t0 = performance.now(); },
+                          {capture: true});
+  const done = () => {
+    const row = tip.hidden ? null : tip.dataset.row;
+    if (run.t0 !== null && run.t1 === null && row != null && row !== run.before
+        && tip.textContent !== '…') {
+      run.t1 = performance.now(); run.row = Number(row); observer.disconnect();
+    }
+  };
+  const observer = new MutationObserver(done);
+  observer.observe(tip, {attributes: true, childList: true, subtree: true, characterData: true});
+}"""
+
+
+def hover_latency(nb: Notebook, hovers: int) -> list[tuple[str, ...]]:
+    """Move the mouse to random spots of the painted map; time pointermove -> tooltip text."""
+    import random
+
+    root = nb.page.locator('[data-testid=embmagic-map][data-painted="1"]').first  # the one map
+    canvas = root.locator("[data-testid=map-canvas]")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    rng = random.Random(0)
+    fetched: list[float] = []
+    cached: list[float] = []
+    chunks: set[int] = set()
+    for _ in range(hovers):
+        nb.page.mouse.move(box["x"] + 2, box["y"] + 2)  # off the cloud: the tooltip hides
+        nb.page.wait_for_timeout(30)
+        nb.page.evaluate(HOVER_ARM_JS, [root.element_handle()])
+        x = box["x"] + box["width"] * (0.35 + 0.3 * rng.random())
+        y = box["y"] + box["height"] * (0.35 + 0.3 * rng.random())
+        nb.page.mouse.move(x, y, steps=2)
+        try:
+            nb.page.wait_for_function("() => window.__hv.t1 !== null", timeout=10_000)
+        except Exception:  # no point under this spot: try another
+            continue
+        run = nb.page.evaluate("() => window.__hv")
+        chunk = int(run["row"]) // 512
+        (cached if chunk in chunks else fetched).append(run["t1"] - run["t0"])
+        chunks.add(chunk)
+
+    def pct(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+    every = fetched + cached
+    size = f"{len(every)} hovers"
+    p95 = pct(every, 0.95)
+    return [
+        ("hover -> tooltip text, p50 / p95", size, f"{pct(every, 0.5):.0f} / {p95:.0f} ms", "",
+         "", "target p95 <= 50 ms " + ("OK" if p95 <= 50 else "MISSED")),
+        ("  rows whose chunk came from the kernel", f"{len(fetched)}",
+         f"{pct(fetched, 0.5):.0f} / {pct(fetched, 0.95):.0f} ms", "", "",
+         "one hover_texts message (512 rows)"),
+        ("  rows already cached in the page", f"{len(cached)}",
+         f"{pct(cached, 0.5):.0f} / {pct(cached, 0.95):.0f} ms", "", "", "no message"),
+    ]  # fmt: skip
+
+
 def query_round_trip(nb: Notebook, n: int, queries: int) -> list[tuple[str, ...]]:
     nb.run(
         f"""\
@@ -207,14 +278,16 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=1_000_000, help="points for first paint")
     parser.add_argument("--query-n", type=int, default=100_000, help="records for the queries")
     parser.add_argument("--queries", type=int, default=5, help="query-box round trips")
+    parser.add_argument("--hovers", type=int, default=60, help="hovers on the big map")
     parser.add_argument(
         "--quick",
         action="store_true",
         help="20,000 points, 10,000 records, 3 queries (CI smoke run)",
     )
     args = parser.parse_args()
-    points, query_n, queries = (
-        (20_000, 10_000, 3) if args.quick else (args.points, args.query_n, args.queries)
+    points, query_n, queries, hovers = (
+        (20_000, 10_000, 3, 10) if args.quick
+        else (args.points, args.query_n, args.queries, args.hovers)
     )
     check_bundles()
     from playwright.sync_api import sync_playwright
@@ -230,6 +303,7 @@ def main() -> None:
         print(f"JupyterLab {lab.base}, Chromium {browser.version}; {DIM}-d random unit vectors; "
               f"page + kernel ready in {time.perf_counter() - t:.1f} s\n")  # fmt: skip
         rows = first_paint(nb, counter, points)
+        rows += hover_latency(nb, hovers)
         rows += query_round_trip(nb, query_n, queries)
         nb.close()
         context.close()
