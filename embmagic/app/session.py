@@ -66,9 +66,14 @@ class Session:
             raise CollectionNotFoundError(msg) from None
 
     def resolve(self, given: str | BaseCollection | None) -> BaseCollection:
-        """A collection given by name or as itself; None means the options' default."""
+        """A collection given by name or as itself. None means the options' default, or the
+        only collection there is when the default does not exist (several: the error lists
+        them)."""
         if given is None:
-            return self.collection(self.options.collection)
+            default = self.options.collection
+            if default not in self.collections and len(self.collections) == 1:
+                return next(iter(self.collections.values()))
+            return self.collection(default)
         if isinstance(given, str):
             return self.collection(given)
         return given

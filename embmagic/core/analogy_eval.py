@@ -8,8 +8,10 @@ one matrix-matrix product, which gives the same predictions several times faster
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TextIO
 
 import numpy as np
 import numpy.typing as npt
@@ -114,7 +116,7 @@ def _read_sections(
     """(section name, its well-formed questions as keys) in file order."""
     name: str | None = None
     questions: list[Question] = []
-    with open(path, encoding="utf-8") as fin:
+    with open_regular_file(path) as fin:
         for line_no, line in enumerate(fin):
             if line.startswith(": "):
                 if name is not None:
@@ -129,6 +131,24 @@ def _read_sections(
                 questions.append((words[0], words[1], words[2], words[3]))
     if name is not None:
         yield name, questions
+
+
+def open_regular_file(path: str | os.PathLike[str]) -> TextIO:
+    """`path` opened for reading as UTF-8 text, if it is a regular file (a symbolic link to one
+    is fine); a FIFO, device, socket or folder is refused with one line instead of blocking."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens at once
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            what = "a folder" if stat.S_ISDIR(mode) else "not a regular file (FIFO, device, socket)"
+            msg = f"{path} is {what}: analogy questions are read from a text file"
+            raise InvalidArgumentError(msg)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return open(fd, encoding="utf-8")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _evaluate_section(

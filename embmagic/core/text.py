@@ -171,7 +171,8 @@ def expand_braces(text: str, namespace: Mapping[str, Any]) -> str:
 
     `{{` and `}}` give literal braces. Any other brace (`{ x }`, `{x[0]}`, `{}`, `{"a": 1}`,
     unmatched braces) is left exactly as written, so most code embeds unchanged. An unknown
-    name or attribute raises InvalidArgumentError naming it.
+    name or attribute, an attribute starting with `_` (no `{x.__class__}` walks), or a value
+    whose `str()` fails raises InvalidArgumentError naming it.
     """
 
     def substitute(match: re.Match[str]) -> str:
@@ -180,7 +181,14 @@ def expand_braces(text: str, namespace: Mapping[str, Any]) -> str:
             return "{"
         if token == "}}":
             return "}"
-        return str(_resolve(match.group(1), namespace))
+        dotted = match.group(1)
+        value = _resolve(dotted, namespace)
+        try:
+            return str(value)
+        except Exception as exc:  # a user's __str__, or int's digit limit (10**5000)
+            reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+            msg = f"{{{dotted}}}: its text could not be made ({type(exc).__name__}: {reason})"
+            raise InvalidArgumentError(msg) from None
 
     return _BRACES.sub(substitute, text)
 
@@ -192,6 +200,10 @@ def _resolve(dotted: str, namespace: Mapping[str, Any]) -> Any:
         msg = f"{{{name}}}: no variable named {name!r} (write {{{{ and }}}} for literal braces)"
         raise InvalidArgumentError(msg)
     value = namespace[name]
+    private = [a for a in attrs if a.startswith("_")]
+    if private:
+        msg = f"{{{dotted}}}: attributes starting with '_' are not expanded ({private[0]!r})"
+        raise InvalidArgumentError(msg)
     for depth, attr in enumerate(attrs, start=1):
         try:
             value = getattr(value, attr)

@@ -13,10 +13,13 @@ def load(shell: Any) -> EmbMagics:
     """Register the magics and completers on `shell`; its workspace becomes the default one."""
     from embmagic.app.workspace import use_workspace
     from embmagic.magics.completion import register_completers
+    from embmagic.magics.questions import keep_questions
 
     magics = EmbMagics(shell=shell)
     shell.register_magics(magics)
     register_completers(shell, magics)
+    if keep_questions not in shell.input_transformers_cleanup:
+        shell.input_transformers_cleanup.append(keep_questions)
     use_workspace(magics.session)
     return magics
 
@@ -24,7 +27,10 @@ def load(shell: Any) -> EmbMagics:
 def unload(shell: Any, magics: EmbMagics) -> None:
     """Remove what `load` registered; the workspace is discarded (and no longer the default)."""
     from embmagic.app.workspace import forget_workspace
+    from embmagic.magics.questions import keep_questions
 
+    if keep_questions in shell.input_transformers_cleanup:
+        shell.input_transformers_cleanup.remove(keep_questions)
     manager = shell.magics_manager
     for kind, names in magics.magics.items():
         for name in names:

@@ -238,3 +238,4 @@ MAGIC_METHODS: tuple[Any, ...] = (
 for _magic in MAGIC_METHODS:
     _magic.parser.allow_abbrev = False  # `--mo` must not silently mean `--model`
     _magic.parser.prog = f"%{_magic.__name__}"  # messages start with the magic as typed
+    _magic.__doc__ = _help_text(_magic)  # `%neighbors?` shows no reST `::` line

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from embmagic.store import persist
 from embmagic.store.base import BaseCollection, PathLike, StorageFormat
 from embmagic.store.batches import AddBatch, AddPlan, AddResult, RecordChunk, check_name_and_dim
 from embmagic.store.filters import matching_ids
+from embmagic.store.interrupts import deferred_interrupts
 from embmagic.store.kinds import VectorIndex, kind_class, make_index
 from embmagic.store.memory import MemoryEstimate, estimate, records_bytes
 from embmagic.store.topk import IdArray
@@ -113,17 +115,36 @@ class Collection(BaseCollection):
 
     def apply_add(self, plan: AddPlan, batch: AddBatch) -> None:
         pairs = plan.inserts + plan.replaces
-        self._index.remove(np.array([i for i, _ in plan.replaces], dtype=np.int64))
-        self._index.add(np.array([i for i, _ in pairs], dtype=np.int64),
-                        np.ascontiguousarray(batch.vectors[[row for _, row in pairs]]))
-        for i, _ in plan.replaces:
-            self._forget_hash(i)
-        for i, row in pairs:
-            meta = batch.metadata[row]
-            self._entries[i] = _Entry(batch.texts[row], meta, metadata_json(meta),
-                                      batch.hashes[row])
-            self._by_hash.setdefault(batch.hashes[row], []).append(i)
-        self._next_free = max(self._next_free, plan.next_id)
+        ids = np.array([i for i, _ in pairs], dtype=np.int64)
+        vectors = np.ascontiguousarray(batch.vectors[[row for _, row in pairs]])
+        replaced = np.array([i for i, _ in plan.replaces], dtype=np.int64)
+        entries = [(i, _Entry(batch.texts[row], batch.metadata[row],
+                              metadata_json(batch.metadata[row]), batch.hashes[row]))
+                   for i, row in pairs]
+        with self._change(ids, replaced, [e.sha256 for _, e in entries]):
+            self._index.remove(replaced)
+            self._index.add(ids, vectors)
+            for i, _ in plan.replaces:
+                self._forget_hash(i)
+            for i, entry in entries:
+                self._entries[i] = entry
+                self._by_hash.setdefault(entry.sha256, []).append(i)
+            self._next_free = max(self._next_free, plan.next_id)
+
+    @contextmanager
+    def _change(self, added: IdArray, removed: IdArray, digests: Sequence[str] = (), *,
+                keep_order: bool = False) -> Iterator[None]:
+        """All or nothing: Ctrl-C is held back over the body (interrupts.py), and any exception
+        raised inside it (an interrupt from elsewhere, MemoryError, ...) is undone with `_Undo`
+        before it propagates. `added`: ids the body gives (new) vectors; `removed`: present ids
+        whose vectors it removes; `digests`: text hashes it adds."""
+        undo = _Undo.before(self, added, removed, digests, keep_order)
+        with deferred_interrupts():
+            try:
+                yield
+            except BaseException:
+                undo.restore(self)
+                raise
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -183,10 +204,14 @@ class Collection(BaseCollection):
 
     def delete(self, ids: Any) -> int:
         present = [int(i) for i in np.unique(as_id_array(ids)) if int(i) in self._entries]
-        self._index.remove(np.array(present, dtype=np.int64))
-        for i in present:
-            self._forget_hash(i)
-            del self._entries[i]
+        if not present:
+            return 0
+        with self._change(np.empty(0, np.int64), np.array(present, dtype=np.int64),
+                          keep_order=True):
+            self._index.remove(np.array(present, dtype=np.int64))
+            for i in present:
+                self._forget_hash(i)
+                del self._entries[i]
         return len(present)
 
     def _forget_hash(self, id_: int) -> None:
@@ -211,7 +236,9 @@ class Collection(BaseCollection):
 
     def reindex(self, kind: str, **params: Any) -> None:
         """Rebuild the index as `kind` from the stored vectors (ivfpq: their SQ8 reconstruction).
-        The kind validates its parameters against dim and len(self) before anything changes."""
+        The kind validates its parameters against dim and len(self) before anything changes;
+        the new index is built beside the old one and swapped in by one assignment, so an
+        interruption (Ctrl-C included) leaves the old index in place."""
         kind_class(kind).validate(self.dim, params, n=len(self))
         fresh = make_index(kind, self.dim, params)
         ids = self.ids()
@@ -268,6 +295,57 @@ class Collection(BaseCollection):
         if len(ids) and int(ids[-1]) >= self._next_free:
             msg = f"{path}: manifest next_id is not above every id"
             raise StoreFormatError(msg)
+
+
+@dataclass
+class _Undo:
+    """What one change needs to be taken back: the old entries of the ids it touches, the old id
+    lists of the digests it touches, next_id, the index's checkpoint, the ids it adds and the
+    ids (with their stored vectors) it removes, and for deletes the order of every id. Taken
+    before the change: O(ids touched), plus O(records) for the order when deleting."""
+
+    entries: dict[int, _Entry | None]
+    hashes: dict[str, list[int] | None]
+    next_free: int
+    checkpoint: object
+    added: IdArray
+    removed: IdArray
+    removed_vectors: Vectors
+    order: list[int] | None
+
+    @classmethod
+    def before(cls, c: Collection, added: IdArray, removed: IdArray, digests: Sequence[str],
+               keep_order: bool) -> _Undo:
+        touched = [int(i) for i in np.union1d(added, removed)]
+        entries = {i: c._entries.get(i) for i in touched}
+        old_digests = {e.sha256 for e in entries.values() if e is not None}
+        hashes = {d: (list(c._by_hash[d]) if d in c._by_hash else None)
+                  for d in old_digests.union(digests)}
+        return cls(entries, hashes, c._next_free, c._index.checkpoint(), added, removed,
+                   c._index.reconstruct(removed), list(c._entries) if keep_order else None)
+
+    def restore(self, c: Collection) -> None:
+        """Put `c` back as it was: the index first (consistent, then the same live ids with the
+        same stored vectors; append-only kinds may keep the undone rows as tombstones), then the
+        records, digests and next_id."""
+        c._index.recover(self.checkpoint)
+        stale = self.added[np.isin(self.added, c._index.live_ids())]
+        c._index.remove(stale)
+        missing = ~np.isin(self.removed, c._index.live_ids())
+        c._index.add(self.removed[missing], np.ascontiguousarray(self.removed_vectors[missing]))
+        for i, entry in self.entries.items():
+            if entry is None:
+                c._entries.pop(i, None)
+            else:
+                c._entries[i] = entry
+        if self.order is not None:
+            c._entries = {i: c._entries[i] for i in self.order}
+        for digest, ids in self.hashes.items():
+            if ids is None:
+                c._by_hash.pop(digest, None)
+            else:
+                c._by_hash[digest] = ids
+        c._next_free = self.next_free
 
 
 def _write_copy(source: BaseCollection, path: PathLike, chunk: int,

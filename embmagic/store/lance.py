@@ -32,6 +32,7 @@ from embmagic.errors import (
     RecordNotFoundError,
     StoreFormatError,
 )
+from embmagic.store import persist
 from embmagic.store.base import BaseCollection, PathLike, StorageFormat
 from embmagic.store.batches import AddBatch, AddPlan, RecordChunk, check_name_and_dim
 from embmagic.store.collection import Collection
@@ -581,8 +582,8 @@ def _refuse_foreign(path: str) -> None:
     if "://" in path:
         return
     target = Path(path)
-    if target.is_file() or (target.is_dir() and any(target.iterdir())
-                            and not is_lance_path(target)):
+    if persist.check_plain_directory(target) and any(target.iterdir()) \
+            and not is_lance_path(target):
         msg = f"{target} exists and is not a LanceDB collection; choose another path"
         raise InvalidArgumentError(msg)
 

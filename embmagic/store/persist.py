@@ -7,7 +7,10 @@
 
 A save is written to a temporary directory beside the target and renamed into place; the previous
 save is renamed to a backup first and removed last, and `read` falls back to a leftover backup, so
-a crash at any moment leaves the old or the new save loadable.
+a crash at any moment leaves the old or the new save loadable. Temporary and backup directories
+are named `.<name>.embmagic-tmp-<pid>-<hex>` / `.<name>.embmagic-old-<pid>-<hex>`: a save only ever
+removes names of that form (its own, or stale ones of dead processes), and only replaces a target
+that is missing, an empty directory, or a directory holding an embmagic manifest (`check_target`).
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
+import stat
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,23 +77,140 @@ class Saved:
 def write(path: str | os.PathLike[str], saved: Saved) -> None:
     """Atomically replace `path` with a save of `saved`."""
     target = Path(path)
-    refuse_foreign(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    started = time.time()
+    tmp = make_temp_dir(target)
     try:
-        tmp.mkdir()
         _write_contents(tmp, saved)
         swap_into_place(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    clean_stale(target, started)
 
 
-def refuse_foreign(target: Path) -> None:
-    """Never replace a file or a non-empty directory that is not a saved collection."""
-    if target.is_file() or (target.is_dir() and any(target.iterdir())
-                            and not (target / MANIFEST).is_file()):
-        msg = f"{target} exists and is not a saved collection; choose another path"
+def check_target(target: Path) -> None:
+    """Refuse (InvalidArgumentError, one line, nothing changed) a save target that exists and is
+    not a plain directory that is empty or holds an embmagic manifest: a file, FIFO, device,
+    socket or symbolic link, or somebody else's folder (a web app's `manifest.json` included)."""
+    if check_plain_directory(target) and any(target.iterdir()) and not is_our_save(target):
+        msg = (f"{target} is not an embmagic save (no embmagic manifest.json; nothing was "
+               "changed); choose another path")
         raise InvalidArgumentError(msg)
+
+
+
+def check_plain_directory(target: Path) -> bool:
+    """True when `target` is a real directory, False when it does not exist; anything else (a
+    symbolic link, file, FIFO, device, socket) is refused with one InvalidArgumentError line."""
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return False
+    if stat.S_ISLNK(info.st_mode):
+        msg = f"{target} is a symbolic link; save to the folder itself (nothing was changed)"
+        raise InvalidArgumentError(msg)
+    if not stat.S_ISDIR(info.st_mode):
+        msg = (f"{target} is {_file_kind(info.st_mode)}, not an embmagic save "
+               "(nothing was changed); choose another path")
+        raise InvalidArgumentError(msg)
+    return True
+
+
+def is_our_save(directory: Path) -> bool:
+    """True when `directory` is a real directory whose manifest.json carries our format marker."""
+    manifest = directory / MANIFEST
+    if directory.is_symlink() or not directory.is_dir() or not _is_regular(manifest):
+        return False
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    version = data.get("version") if isinstance(data, dict) else None
+    return (isinstance(data, dict) and data.get("format") == FORMAT
+            and isinstance(version, int) and version >= 1)
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISREG, "a file"))
+    return next((name for test, name in kinds if test(mode)), "not a directory")
+
+
+def _ours(target: Path, role: str) -> Path:
+    """A fresh, unique name beside `target` for one of our temporary or backup directories."""
+    return target.parent / f".{target.name}.embmagic-{role}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def make_temp_dir(target: Path) -> Path:
+    """Check the target, then create our temporary directory beside it (parents as needed)."""
+    check_target(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _ours(target, "tmp")
+    tmp.mkdir()
+    return tmp
+
+
+_OURS = re.compile(r"\.(?P<name>.+)\.embmagic-(?P<role>tmp|old)-(?P<pid>\d+)-[0-9a-f]{8}")
+
+
+def ours_beside(target: Path, role: str) -> list[Path]:
+    """Our temporary (`tmp`) or backup (`old`) directories of `target`, oldest first."""
+    found = []
+    for entry in _listdir(target.parent):
+        m = _OURS.fullmatch(entry)
+        if m and m["name"] == target.name and m["role"] == role:
+            path = target.parent / entry
+            if path.is_dir() and not path.is_symlink():
+                found.append(path)
+    return sorted(found, key=_mtime)
+
+
+def _listdir(directory: Path) -> list[str]:
+    try:
+        return os.listdir(directory)
+    except OSError:
+        return []
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return os.lstat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+def _in_use(path: Path) -> bool:
+    """Made by a process that is still running (another process's save in progress)."""
+    m = _OURS.fullmatch(path.name)
+    pid = int(m["pid"]) if m else 0
+    if pid == os.getpid():
+        return False  # ours: this process runs one save at a time per target
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def clean_stale(target: Path, started: float) -> None:
+    """Remove our leftovers of `target` from killed or interrupted saves: temporary directories
+    and backups older than the save that just completed, whose process is gone. Backups are
+    kept while `target` is not a complete save of ours (they may be the only copy)."""
+    stale = ours_beside(target, "tmp")
+    if is_our_save(target):
+        stale += ours_beside(target, "old")
+    for path in stale:
+        if _mtime(path) < started and not _in_use(path):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _write_contents(tmp: Path, saved: Saved) -> None:
@@ -110,19 +233,22 @@ def _write_contents(tmp: Path, saved: Saved) -> None:
 
 
 def swap_into_place(tmp: Path, target: Path) -> None:
-    """tmp -> target, keeping the old target as a backup until the new one is in place."""
-    backup = backup_path(target)
-    if target.exists():
-        if backup.exists():  # a stale backup: target is complete, since renames are atomic
-            shutil.rmtree(backup)
+    """tmp -> target, keeping the old target as a backup (a fresh name of ours) until the new
+    one is in place. The target is checked again first: it may have changed while we wrote."""
+    check_target(target)
+    backup = None
+    if os.path.lexists(target):
+        backup = _ours(target, "old")
         os.rename(target, backup)
     os.rename(tmp, target)
     fsync(target.parent)
-    shutil.rmtree(backup, ignore_errors=True)
+    if backup is not None:
+        shutil.rmtree(backup, ignore_errors=True)
 
 
 def backup_path(target: Path) -> Path:
-    """Where the previous save waits while a new one is renamed into place."""
+    """Where saves before embmagic 0.x kept the previous save while renaming: still recovered by
+    `locate` when it holds our manifest, never removed or written."""
     return target.parent / f".{target.name}.backup"
 
 
@@ -167,20 +293,24 @@ def read(path: str | os.PathLike[str]) -> Saved:
 
 
 def locate(target: Path) -> Path:
-    """The directory to read: the target, or the backup a crash between two renames left."""
+    """The directory to read: the target, or the backup a crash between two renames left (the
+    newest of ours, or an older embmagic's `.<name>.backup` holding our manifest)."""
     if target.is_dir():
         return target
-    backup = backup_path(target)
-    if (backup / MANIFEST).is_file():
-        try:
-            os.rename(backup, target)
-        except OSError:
-            return backup
-        return target
-    if target.exists():
-        msg = f"{target} is a file, not a saved collection directory"
+    if not os.path.lexists(target):
+        backups = [b for b in ours_beside(target, "old") if is_our_save(b)]
+        legacy = backup_path(target)
+        if not backups and is_our_save(legacy):
+            backups = [legacy]
+        if backups:
+            try:
+                os.rename(backups[-1], target)
+            except OSError:
+                return backups[-1]
+            return target
+        msg = f"no saved collection at {target}"
         raise StoreFormatError(msg)
-    msg = f"no saved collection at {target}"
+    msg = f"{target} is a file, not a saved collection directory"
     raise StoreFormatError(msg)
 
 

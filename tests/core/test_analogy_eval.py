@@ -88,3 +88,32 @@ def test_full_google_set_accuracy(glove: WordSpace) -> None:
     )
     assert round(result.accuracy, 4) == 0.4637
     assert result.skipped == 58 and len(result.sections) == 14
+
+
+def test_a_fifo_or_folder_is_refused_at_once(tmp_path: Path) -> None:
+    """A FIFO would block open() forever; it is refused with one line instead (in a thread with
+    a timeout, so a regression fails rather than hangs)."""
+    import os
+    import threading
+
+    space = WordSpace.from_arrays("toy", ["a", "b", "c", "d"], np.eye(4, dtype=np.float32))
+    fifo = tmp_path / "questions.fifo"
+    os.mkfifo(fifo)
+    for path in (fifo, tmp_path):
+        errors: list[BaseException] = []
+
+        def run(path: Path = path, errors: list[BaseException] = errors) -> None:
+            try:
+                evaluate_analogies(space, path)
+            except BaseException as exc:
+                errors.append(exc)
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        worker.join(timeout=10)
+        if worker.is_alive():  # unblock the reader so the process can exit
+            with open(fifo, "w"):
+                pass
+            pytest.fail(f"evaluate_analogies blocked on {path}")
+        assert len(errors) == 1 and isinstance(errors[0], InvalidArgumentError), errors
+        assert "\n" not in str(errors[0]) and "text file" in str(errors[0])

@@ -112,7 +112,7 @@ def test_resave_replaces_and_cleans_up(saved: Path) -> None:
 
 def test_save_refuses_to_overwrite_foreign_directory(tmp_path: Path) -> None:
     (tmp_path / "mine.txt").write_text("precious")
-    with pytest.raises(InvalidArgumentError, match="not a saved collection"):
+    with pytest.raises(InvalidArgumentError, match="not an embmagic save"):
         make("flat").save(tmp_path)
     assert (tmp_path / "mine.txt").read_text() == "precious"
 

@@ -70,13 +70,32 @@ class AppendOnlyIndex(VectorIndex):
                 self.compact()
 
     def compact(self) -> None:
-        """Rebuild from live rows only (the trained parts of the inner index are kept)."""
+        """Rebuild from live rows only (the trained parts of the inner index are kept). Built
+        beside the current index and swapped in by one assignment, so an interruption leaves one
+        or the other."""
         ids = self.live_ids()
         vectors = self.reconstruct(ids)
-        self._index.reset()
-        self._live = np.ones(0, dtype=bool)
+        fresh = self._empty_like()
+        if len(ids):
+            fresh.add_with_ids(vectors, ids)
+        self._index, self._live = fresh, np.ones(len(ids), dtype=bool)
         self._refresh()
-        self.add(ids, vectors)
+
+    def _empty_like(self) -> Any:
+        """An empty IndexIDMap2 with the same (trained) inner index settings."""
+        fresh = faiss.clone_index(self._index)
+        fresh.reset()
+        return fresh
+
+    def recover(self, checkpoint: object) -> None:
+        """Rows FAISS took before `_live` learnt of them are dead; views are re-taken."""
+        n = int(self._index.ntotal)
+        if len(self._live) != n:
+            live = np.zeros(n, dtype=bool)
+            keep = min(n, len(self._live))
+            live[:keep] = self._live[:keep]
+            self._live = live
+        self._refresh()
 
     def rows_of(self, ids: IdArray) -> IdArray:
         """Live rows of present ids."""

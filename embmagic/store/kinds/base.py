@@ -153,6 +153,19 @@ class VectorIndex(ABC):
         """Internal rows deleted but still inside the FAISS index (persisted in the manifest)."""
         return []
 
+    # -- recovery from an interrupted change (see Collection._change) --------------------------
+
+    def checkpoint(self) -> object:
+        """What `recover` needs to undo a structural swap made by the next `add`/`remove` (e.g.
+        ivfpq's exact -> trained index); None for kinds that never swap."""
+        return None
+
+    def recover(self, checkpoint: object) -> None:
+        """After an `add` or `remove` was interrupted (any exception, at any line): make the
+        index consistent with its FAISS storage again and undo structural swaps made since
+        `checkpoint`. The collection then removes or re-adds ids to restore the live set."""
+        return
+
     @classmethod
     @abstractmethod
     def restore(cls, dim: int, params: dict[str, Any], index: Any,

@@ -68,6 +68,9 @@ class FlatIndex(VectorIndex):
             self._index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64))
             self._refresh()
 
+    def recover(self, checkpoint: object) -> None:
+        self._refresh()  # FAISS may have taken (or dropped) rows before the views were re-taken
+
     def rows_of(self, ids: IdArray) -> IdArray:
         """Storage rows of present ids (binary search over a cached id sort)."""
         if self._sorted is None:

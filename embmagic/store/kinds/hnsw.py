@@ -36,6 +36,11 @@ class HnswIndex(AppendOnlyIndex):
             index = faiss.IndexIDMap2(inner)
         super().__init__(dim, index, tombstones or [])
 
+    def _empty_like(self) -> Any:
+        inner = faiss.IndexHNSWFlat(self.dim, self._params["M"], faiss.METRIC_INNER_PRODUCT)
+        inner.hnsw.efConstruction = self._params["ef_construction"]
+        return faiss.IndexIDMap2(inner)
+
     @classmethod
     def bytes_per_vector(cls, dim: int, params: dict[str, Any]) -> float:
         links = 2 * int(params.get("M") or 32) * 4 * 1.03  # level 0 + ~3% upper levels

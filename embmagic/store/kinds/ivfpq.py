@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from embmagic.errors import InvalidArgumentError
+from embmagic.errors import InvalidArgumentError, StoreFormatError
 from embmagic.store._faiss import faiss
 from embmagic.store.kinds.appendonly import AppendOnlyIndex, check_tombstones
 from embmagic.store.kinds.base import ID_BYTES, Param, VectorIndex, expect_type
@@ -135,9 +135,19 @@ class IvfPqIndex(VectorIndex):
         old_ids = exact.live_ids()
         all_ids = np.concatenate([old_ids, ids])
         all_vectors = np.concatenate([exact.reconstruct(old_ids), vectors])
-        self._trained = _TrainedIvfPq.train(self.dim, self._params, all_vectors)
-        self._trained.add(all_ids, all_vectors)
-        self._exact = None
+        trained = _TrainedIvfPq.train(self.dim, self._params, all_vectors)
+        trained.add(all_ids, all_vectors)
+        self._trained, self._exact = trained, None  # one assignment: exact or trained, never half
+
+    def checkpoint(self) -> object:
+        return (self._exact, self._trained)
+
+    def recover(self, checkpoint: object) -> None:
+        """Back to the exact index if the interrupted add had just trained (it was not changed
+        by the training), then the active stage's own recovery."""
+        if isinstance(checkpoint, tuple) and len(checkpoint) == 2:
+            self._exact, self._trained = checkpoint
+        self._active.recover(None)
 
     def remove(self, ids: IdArray) -> None:
         self._active.remove(ids)
@@ -162,7 +172,12 @@ class IvfPqIndex(VectorIndex):
                 tombstones: list[int]) -> IvfPqIndex:
         idmap = expect_type(index, faiss.IndexIDMap2, "an ivfpq collection")
         if isinstance(faiss.downcast_index(idmap.index), faiss.IndexFlatIP):
-            return cls(dim, params, exact=FlatIndex.restore(dim, {}, idmap, []))
+            untrained = cls(dim, params, exact=FlatIndex.restore(dim, {}, idmap, []))
+            if untrained.ntotal >= untrained.train_size:  # it would have trained: not ivfpq
+                msg = (f"the manifest says ivfpq, but the index is a flat index of "
+                       f"{untrained.ntotal:,} vectors (ivfpq trains at {untrained.train_size:,})")
+                raise StoreFormatError(msg)
+            return untrained
         expect_type(idmap.index, faiss.IndexRefine, "an ivfpq collection")
         check_tombstones(tombstones, int(idmap.ntotal))
         merged = cls.check_params(params)
