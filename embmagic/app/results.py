@@ -8,6 +8,7 @@ offer `.to_pandas()` (pandas is imported only then).
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,18 +39,37 @@ class Table:
         return "\n".join(lines)
 
     def html(self) -> str:
-        """An HTML table; every cell escaped."""
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
-            for row in self.rows[: self.limit]
+        """An HTML table; every cell escaped. Number columns are right-aligned, text columns
+        left-aligned and wrapping (inline styles: hosts such as JupyterLab right-align every
+        cell by default)."""
+        shown = self.rows[: self.limit]
+        styles = [_RIGHT if _numeric(i, shown) else _LEFT for i in range(len(self.columns))]
+        head = "".join(
+            f'<th style="{st}">{html.escape(c)}</th>'
+            for c, st in zip(self.columns, styles, strict=True)
         )
+        body = "".join(
+            "<tr>" + "".join(f'<td style="{st}">{html.escape(cell)}</td>'
+                             for cell, st in zip(row, styles, strict=True)) + "</tr>"
+            for row in shown
+        )  # fmt: skip
         more = ""
         if len(self.rows) > self.limit:
             more = (
                 f"<p>… {len(self.rows) - self.limit} more rows (see <code>.to_pandas()</code>)</p>"
             )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
+
+
+_RIGHT = "text-align: right; white-space: nowrap"
+_LEFT = "text-align: left; white-space: normal; overflow-wrap: anywhere"
+_NUMBER = re.compile(r"^[-+]?(\[\d+\]|[\d,]*\.?\d+(e[-+]?\d+)?%?)$")
+
+
+def _numeric(column: int, rows: Sequence[Sequence[str]]) -> bool:
+    """A column whose every non-empty cell is a number (or a source number like `[2]`)."""
+    cells = [row[column].strip() for row in rows if row[column].strip()]
+    return bool(cells) and all(_NUMBER.match(cell) for cell in cells)
 
 
 def _pad(cells: Sequence[str], widths: Sequence[int]) -> str:
@@ -338,32 +358,36 @@ class RagResult(Result):
         return self.origins[number - 1] if number <= len(self.origins) else ""
 
     def source_table(self, width: int | None = None) -> Table:
-        """The cited sources, in citation order: number, score, collection, id, text, origin."""
+        """Every retrieved source in number order, the cited ones marked: source, cited, score,
+        collection, id, text, origin."""
         rows = [
             [
                 f"[{n}]",
-                score(self.sources[n - 1].score),
+                "cited" if n in self.cited else "",
+                score(hit.score),
                 self.collection,
-                str(self.sources[n - 1].id),
-                shorten(self.sources[n - 1].text, width or 10**9),
+                str(hit.id),
+                shorten(hit.text, width or 10**9),
                 self._origin(n),
             ]
-            for n in self.cited
-            if 1 <= n <= len(self.sources)
+            for n, hit in enumerate(self.sources, start=1)
         ]
-        columns = ["source", "score", "collection", "id", "text", "origin"]
+        columns = ["source", "cited", "score", "collection", "id", "text", "origin"]
         return Table(columns, rows, limit=10**9)
 
+    def header(self) -> str:
+        """`Answer · extractive · minilm`: who answered, without nested brackets."""
+        info = getattr(self.raw, "generator", None)
+        name, model = (info.name, info.model) if info is not None else (self.generator, "")
+        return " · ".join(part for part in ("Answer", name, model) if part)
+
     def notes(self) -> list[str]:
-        """One line each: unknown citations, uncited and dropped sources."""
+        """One line each: unknown and doubtful citations, dropped sources."""
         lines = []
         if self.unknown_citations:
             listed = ", ".join(f"[{n}]" for n in self.unknown_citations)
             lines.append(f"Warning: the answer cites {listed}, which match no source.")
         lines.extend(f"Warning: {line}." for line in self.misattributed)
-        uncited = [f"[{n}]" for n in range(1, len(self.sources) + 1) if n not in self.cited]
-        if uncited and self.generated:
-            lines.append(f"Retrieved but not cited: {', '.join(uncited)}.")
         if self.dropped:
             lines.append(
                 f"{self.dropped} lower-ranked source(s) left out: they did not fit the context."
@@ -373,31 +397,37 @@ class RagResult(Result):
     def _answer_text(self) -> str:
         return self.answer if self.generated else "(not generated: --no-generate)"
 
+    def _sources_title(self) -> str:
+        cited = len([n for n in self.cited if 1 <= n <= len(self.sources)])
+        return f"Sources ({len(self.sources)} retrieved, {cited} cited)"
+
     def plain(self) -> str:
         parts = []
         if self.show_prompt or not self.generated:
             parts.append(f"Prompt:\n{self.prompt}\n")
-        parts.append(f"Answer ({self.generator}):\n{self._answer_text()}\n")
+        parts.append(f"{self.header()}\n{self._answer_text()}\n")
         parts.extend(line + "\n" for line in self.notes())
         if self.generated:
-            cited = self.source_table(self.width).plain() if self.cited else "(none)"
-            parts.append(f"Cited sources:\n{cited}")
+            table = self.source_table(self.width).plain() if self.sources else "(none)"
+            parts.append(f"{self._sources_title()}:\n{table}")
         return "\n".join(parts).rstrip("\n")
 
     def markdown(self) -> str:
-        """The answer as Markdown (raw HTML escaped), then the notes and cited sources."""
+        """The answer as Markdown, then the notes and the sources. Document text (answer,
+        prompt, sources) is escaped as in HTML and its Markdown syntax neutralised, so a
+        source cannot close a fence, show an image or render markup."""
         parts = []
         if self.show_prompt or not self.generated:
-            parts.append(f"```text\n{self.prompt}\n```")
-        answer = html.escape(self._answer_text(), quote=False)
-        parts.append(f"**Answer ({html.escape(self.generator)}):**\n\n{answer}")
-        parts.extend(f"*{html.escape(line)}*" for line in self.notes())
-        if self.generated and self.cited:
+            parts.append(_md_pre(self.prompt or ""))
+        answer = _md_text(self._answer_text())
+        parts.append(f"**{_md_text(self.header())}**\n\n{answer}")
+        parts.extend(f"*{_md_text(line)}*" for line in self.notes())
+        if self.generated and self.sources:
             table = self.source_table(self.width)
             head = "| " + " | ".join(table.columns) + " |"
             rule = "|" + "---|" * len(table.columns)
             rows = ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
-            parts.append("\n".join(["**Cited sources**", "", head, rule, *rows]))
+            parts.append("\n".join([f"**{self._sources_title()}**", "", head, rule, *rows]))
         return "\n\n".join(parts)
 
     def html_body(self) -> str:
@@ -409,10 +439,11 @@ class RagResult(Result):
             )
         answer = html.escape(self._answer_text()).replace("\n", "<br>")
         notes = "".join(f"<p><i>{html.escape(line)}</i></p>" for line in self.notes())
-        table = self.source_table().html() if self.cited and self.generated else ""
+        table = self.source_table().html() if self.sources and self.generated else ""
+        title = f"<p><b>{html.escape(self._sources_title())}</b></p>" if self.generated else ""
         return (
-            f"{prompt}<p><b>Answer ({html.escape(self.generator)}):</b></p><p>{answer}</p>"
-            f"{notes}<p><b>Cited sources</b></p>{table}"
+            f"{prompt}<p><b>{html.escape(self.header())}</b></p><p>{answer}</p>"
+            f"{notes}{title}{table}"
         )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
@@ -434,9 +465,26 @@ class RagResult(Result):
         )
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def _md_text(text: str) -> str:
+    """Document text for Markdown: HTML escaped, every Markdown punctuation mark
+    backslash-escaped (no fences, images, links or emphasis), line breaks kept."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    return escaped.replace("\n", "  \n")
+
+
+def _md_pre(text: str) -> str:
+    """A `<pre>` block for Markdown: HTML escaped and Markdown punctuation as character
+    references, so no renderer can read a fence, image or link in it."""
+    escaped = html.escape(text, quote=False)
+    return "<pre>" + _MD_SPECIAL.sub(lambda m: f"&#{ord(m.group(1))};", escaped) + "</pre>"
+
+
 def _md_cell(text: str) -> str:
-    """A Markdown table cell: pipes and HTML escaped, one line."""
-    return html.escape(" ".join(text.split()), quote=False).replace("|", "\\|")
+    """A Markdown table cell: one line of escaped text."""
+    return _md_text(" ".join(text.split()))
 
 
 @dataclass(repr=False)

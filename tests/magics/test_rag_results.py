@@ -29,7 +29,7 @@ def test_rag_line_answers_with_numbered_cited_sources(facts: InteractiveShell) -
     assert "330 metres" in result.answer
     assert result.cited and all(1 <= n <= 2 for n in result.cited)
     plain = result._repr_mimebundle_()["text/plain"]
-    assert "Answer (extractive" in plain and "[1]" in plain
+    assert "Answer · extractive" in plain and "[1]" in plain
     assert list(result.to_pandas()["source"]) == [1, 2]
 
 
@@ -78,3 +78,31 @@ def test_long_text_is_shortened_in_plain_and_limit_applies() -> None:
     assert "…" in lines[3]
     assert lines[-1] == "… 3 more rows (see .to_pandas())"
     assert len(result.to_pandas()) == 5
+
+
+def test_every_retrieved_source_is_shown_and_the_cited_ones_marked(
+    facts: InteractiveShell,
+) -> None:
+    result = facts.run_line_magic("rag", "How tall is the Eiffel Tower? -c facts -k 3")
+    plain = result.plain()
+    assert plain.splitlines()[0] == "Answer · extractive · fake-64"
+    assert "Retrieved but not cited" not in plain and result.notes() == []
+    assert f"Sources (3 retrieved, {len(result.cited)} cited):" in plain
+    rows = result.source_table().rows
+    assert [r[0] for r in rows] == ["[1]", "[2]", "[3]"]
+    assert [r[1] == "cited" for r in rows] == [n in result.cited for n in (1, 2, 3)]
+    html_table = result._repr_mimebundle_()["text/html"]
+    assert html_table.count("<tr>") == 4  # the header and every source
+
+
+def test_document_text_cannot_escape_the_markdown(ip: InteractiveShell) -> None:
+    hostile = [
+        "The fence ends here\n```\n<img src=x onerror=alert(1)> and ![x](http://example.com/x.png)",
+        "A [link](javascript:alert(2)) and **bold** <script>alert(3)</script>",
+    ]
+    ip.user_ns["hostile"] = hostile
+    ip.run_line_magic("embed", "h --from hostile")
+    for flags in ("", "--show-prompt", "--no-generate"):
+        md = ip.run_line_magic("rag", f"fence image link -c h -k 2 {flags}").markdown()
+        assert "```" not in md and "<img" not in md and "<script" not in md, flags
+        assert "![" not in md and "](" not in md and "**bold**" not in md, flags
