@@ -72,3 +72,16 @@ class GenerationError(EmbmagicError):
 
 class ReadOnlyCollectionError(EmbmagicError):
     """A change (add, delete) asked of a collection opened read-only, e.g. an on-disk one."""
+
+
+def utf8(text: str) -> bytes:
+    """`text` as UTF-8; InvalidArgumentError (one line) for a lone surrogate such as "\\ud800",
+    which Python strings can hold (JSON escapes, `--from` lists) but no encoder or file can."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end]
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        where = "" if bad == text else f"text {shown!r} holds "
+        msg = f"{where}{bad!r} at position {exc.start} is a lone surrogate, not valid Unicode"
+        raise InvalidArgumentError(msg) from None

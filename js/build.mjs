@@ -1,11 +1,18 @@
-// Bundle the three widget front ends into ../embmagic/static/{map,explorer,rag}.js.
+// Bundle the three widget front ends into ../embmagic/static/{map,explorer,rag}.js, and the
+// saved map page's bootstrap into ../embmagic/static/standalone.js (inlined by
+// embmagic/widgets/standalone.py next to map.js).
 // Each file is a standalone ES module (anywidget `_esm`): no shared chunks, CSS injected by JS.
 import { build, context } from "esbuild";
 import { statSync } from "node:fs";
 
 const outdir = "../embmagic/static";
 const options = {
-  entryPoints: { map: "src/map.ts", explorer: "src/explorer.ts", rag: "src/rag.ts" },
+  entryPoints: {
+    map: "src/map.ts",
+    explorer: "src/explorer.ts",
+    rag: "src/rag.ts",
+    standalone: "src/standalone.ts",
+  },
   outdir,
   bundle: true,
   format: "esm",

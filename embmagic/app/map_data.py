@@ -34,6 +34,15 @@ MAX_LEGEND = len(PALETTE)
 MISSING = "(none)"
 
 
+HOVER_CHARS = 500
+"""Most characters of a record's text a map shows on hover (the rest is cut, with "…")."""
+
+
+def hover_text(text: str) -> str:
+    """A record's text as the map's tooltip shows it."""
+    return text if len(text) <= HOVER_CHARS else text[:HOVER_CHARS] + "…"
+
+
 @dataclass
 class MapData:
     """Rows of one or more collections placed by one projection."""

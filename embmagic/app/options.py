@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from traitlets import Enum, Float, HasTraits, Integer, TraitError, TraitType, Unicode, validate
 
-from embmagic.core.rag.config import Secret
+from embmagic.core.rag.config import Secret, base_url_problem, timeout_problem
 
 if TYPE_CHECKING:
     from embmagic.core.distributed import RaySettings
@@ -36,6 +36,12 @@ class SecretTrait(TraitType[Secret | None, Secret | str | None]):
 
 _POSITIVE = ("k", "batch_size", "display_limit", "text_width", "max_answer_tokens",
              "ray_batch_size", "ray_threads")
+_MAX_COUNT = 1_000_000
+"""The largest value of every count option: far above any useful one, far below what would
+overflow a C int or exhaust memory when the option is used."""
+_NAMES = ("model", "collection", "analogy_space", "generator")
+"""Options naming something: non-empty. Unknown names are found where they are used (models
+and generators come from plugins and caches that `%config` should not load)."""
 
 
 class Options(HasTraits):
@@ -99,7 +105,7 @@ class Options(HasTraits):
         if value < 1:
             msg = f"{type(self).__name__}.{proposal['trait'].name} must be at least 1, got {value}"
             raise self.option_error(msg)
-        return value
+        return self._at_most(proposal, value)
 
     @validate("ray_concurrency")
     def _not_negative(self, proposal: Any) -> int:
@@ -107,6 +113,53 @@ class Options(HasTraits):
         if value < 0:
             msg = f"{type(self).__name__}.ray_concurrency must be 0 (auto) or more, got {value}"
             raise self.option_error(msg)
+        return self._at_most(proposal, value)
+
+    def _at_most(self, proposal: Any, value: int) -> int:
+        if value > _MAX_COUNT:
+            shown = str(value) if len(str(value)) <= 30 else f"{str(value)[:30]}..."
+            msg = (f"{type(self).__name__}.{proposal['trait'].name} must be at most "
+                   f"{_MAX_COUNT:,}, got {shown}")
+            raise self.option_error(msg)
+        return value
+
+    @validate(*_NAMES)
+    def _a_name(self, proposal: Any) -> str:
+        value, name = str(proposal["value"]), proposal["trait"].name
+        if not value.strip() or "\x00" in value:
+            msg = f"{type(self).__name__}.{name} must be a non-empty name, got {value!r}"
+            raise self.option_error(msg)
+        if name == "collection" and value != value.strip():
+            msg = f"{type(self).__name__}.collection must not start or end with a space: {value!r}"
+            raise self.option_error(msg)
+        return value
+
+    @validate("device")
+    def _a_device(self, proposal: Any) -> str:
+        from embmagic.engine.device import VALID_DEVICES, check_device_name
+        from embmagic.errors import InvalidArgumentError
+
+        try:
+            return check_device_name(str(proposal["value"]))
+        except InvalidArgumentError:
+            msg = (f"{type(self).__name__}.device must be one of {VALID_DEVICES}, "
+                   f"got {proposal['value']!r}")
+            raise self.option_error(msg) from None
+
+    @validate("openai_base_url")
+    def _endpoint_url(self, proposal: Any) -> str:
+        value = str(proposal["value"]).strip()
+        problem = base_url_problem(value) if value else None  # "": not set
+        if problem is not None:
+            raise self.option_error(f"{type(self).__name__}.openai_base_url {problem}")
+        return value
+
+    @validate("openai_timeout")
+    def _seconds(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        problem = timeout_problem(value)
+        if problem is not None:
+            raise self.option_error(f"{type(self).__name__}.openai_timeout {problem}")
         return value
 
     def __repr__(self) -> str:

@@ -117,7 +117,7 @@ def _read_sections(
     name: str | None = None
     questions: list[Question] = []
     with open_regular_file(path) as fin:
-        for line_no, line in enumerate(fin):
+        for line_no, line in enumerate(_utf8_lines(fin, path)):
             if line.startswith(": "):
                 if name is not None:
                     yield name, questions
@@ -131,6 +131,17 @@ def _read_sections(
                 questions.append((words[0], words[1], words[2], words[3]))
     if name is not None:
         yield name, questions
+
+
+def _utf8_lines(fin: TextIO, path: str | os.PathLike[str]) -> Iterator[str]:
+    """The file's lines; a file in another encoding (Latin-1...) is one InvalidArgumentError
+    line rather than a guess: a wrong guess would silently turn words into other words."""
+    try:
+        yield from fin
+    except UnicodeDecodeError as exc:
+        msg = (f"{path} is not UTF-8 text (it holds byte 0x{exc.object[exc.start]:02x}); "
+               "convert it first, e.g. iconv -f latin1 -t utf-8")
+        raise InvalidArgumentError(msg) from None
 
 
 def open_regular_file(path: str | os.PathLike[str]) -> TextIO:

@@ -111,7 +111,9 @@ def _notebook_documents(path: Path, text: str) -> tuple[list[Document], str | No
     """One document per non-empty cell, with the cell index, type and execution count."""
     try:
         cells = json.loads(text)["cells"]
-    except (json.JSONDecodeError, KeyError, TypeError):
+    except (json.JSONDecodeError, KeyError, TypeError, RecursionError):
+        cells = None
+    if not isinstance(cells, list):
         return [], "not a valid notebook (JSON with a 'cells' list)"
     docs = []
     for index, cell in enumerate(cells):
@@ -128,4 +130,6 @@ def _notebook_documents(path: Path, text: str) -> tuple[list[Document], str | No
 def _cell_source(cell: Any) -> str:
     """A cell's source, which nbformat stores either as one string or a list of lines."""
     source = cell.get("source", "") if isinstance(cell, dict) else ""
-    return "".join(source) if isinstance(source, list) else str(source)
+    if isinstance(source, list):
+        return "".join(line for line in source if isinstance(line, str))
+    return source if isinstance(source, str) else ""

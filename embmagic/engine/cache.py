@@ -8,12 +8,15 @@ from collections import OrderedDict
 import numpy as np
 import numpy.typing as npt
 
+from embmagic.errors import utf8
+
 CacheKey = tuple[str, str]
 
 
 def text_hash(text: str) -> str:
-    """SHA-256 hex digest of a text's UTF-8 bytes: the content key of caches and stores."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 hex digest of a text's UTF-8 bytes: the content key of caches and stores
+    (InvalidArgumentError for a lone surrogate, which has no UTF-8 bytes)."""
+    return hashlib.sha256(utf8(text)).hexdigest()
 
 
 class EmbeddingCache:

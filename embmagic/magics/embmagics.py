@@ -19,7 +19,7 @@ from traitlets import TraitError, observe
 
 from embmagic.app.options import Options
 from embmagic.app.workspace import Workspace
-from embmagic.errors import EmbmagicError
+from embmagic.magics.boundary import refuse_nul, user_message
 from embmagic.magics.decorators import (
     argument,
     line_cell_magic,
@@ -83,7 +83,8 @@ class EmbMagics(Magics, Options):
     def _run(self, magic: Any, line: str, cell: str | None, handler: Handler,
              parse: Parse | None = None, help_text: Callable[[list[str]], str] | None = None
              ) -> Any:
-        """Shared plumbing: `NAME <<`, --help, parsing, `{var}` expansion, one-line errors."""
+        """Shared plumbing: `NAME <<`, --help, parsing, `{var}` expansion, and the boundary:
+        a failure the input or environment caused is one UsageError line (boundary.py)."""
         self._forget_clear_key()
         capture, line = split_capture(line) if cell is not None else (None, line)
         tokens = split_args(line)
@@ -94,11 +95,15 @@ class EmbMagics(Magics, Options):
             args = parse(line) if parse is not None else parse_line(magic.parser, line)
             expand = self._expander()
             expand_strings(args, expand)
+            refuse_nul(args)
             words = " ".join(args.words).strip()
             body = expand(cell) if cell is not None else None
             result = handler(args, words, body)
-        except (EmbmagicError, OSError, TraitError) as exc:
-            raise UsageError(f"{_prog(magic)}: {one_line(str(exc))}") from None
+        except Exception as exc:  # the boundary: see boundary.py
+            message = user_message(exc)
+            if message is None:
+                raise  # a bug: keep the traceback
+            raise UsageError(f"{_prog(magic)}: {one_line(message)}") from None
         if capture is None:
             return result
         self._shell.user_ns[capture] = result

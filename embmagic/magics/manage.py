@@ -60,6 +60,8 @@ def _map_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--method", choices=("pca", "umap"), default="pca", help="projection")
     parser.add_argument("--clusters", type=cluster_count, metavar="N|auto",
                         help="k-means clusters (2 or more, or auto), labelled and coloured")
+    parser.add_argument("--html", metavar="PATH",
+                        help="also save the map as one self-contained HTML file (no kernel)")
 
 
 def cluster_count(text: str) -> int | str:
@@ -107,6 +109,8 @@ def index_params(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
             takers = [k for k in KINDS if flag in kind_flags(k)]
             raise InvalidArgumentError(f"{flag} works only with --kind {' or '.join(takers)}")
         params[takes[flag]] = value
+    if kind in KINDS:
+        KINDS[kind].check_params(params)  # out of range: refused before any estimate or build
     return kind, params
 
 
@@ -140,7 +144,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {s.name: s for s in (
     Subcommand("models", "", "models this machine can load", lambda ws, w, a: manage.models(ws)),
     Subcommand("device", "", "the device engines run on", lambda ws, w, a: manage.device(ws)),
     Subcommand("map", "COLL ...", "open the embedding map", _map, _map_flags,
-               "--color-by, --method and --clusters work only with %emb map"),
+               "--color-by, --html, --method and --clusters work only with %emb map"),
 )}  # fmt: skip
 """Each subcommand, in the order `%emb --help` lists them."""
 

@@ -20,11 +20,20 @@ if TYPE_CHECKING:
 
 
 def open_map(ws: Workspace, names: list[str], args: argparse.Namespace) -> Map:
-    """`%emb map COLL [COLL ...] [--color-by KEY] [--method pca|umap] [--clusters N|auto]`."""
+    """`%emb map COLL [COLL ...] [--color-by KEY] [--method pca|umap] [--clusters N|auto]
+    [--html PATH]`: with --html the map is also saved as a standalone page (a bad path fails
+    before anything is computed or written)."""
     from embmagic.widgets.map import Map
+    from embmagic.widgets.standalone import check_html_path
 
-    return Map(names, workspace=ws, color_by=args.color_by, method=args.method,
-               clusters=args.clusters)  # fmt: skip
+    html = getattr(args, "html", None)
+    if html is not None:
+        check_html_path(html)
+    m = Map(names, workspace=ws, color_by=args.color_by, method=args.method,
+            clusters=args.clusters)  # fmt: skip
+    if html is not None:
+        m.save_html(html)
+    return m
 
 
 def open_explorer(ws: Workspace, args: argparse.Namespace, query: str) -> Explorer:

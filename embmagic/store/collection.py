@@ -276,7 +276,11 @@ class Collection(BaseCollection):
             raise StoreFormatError(msg)
         self = cls.__new__(cls)
         self.name, self.model_id, self.dim = name or saved.name, saved.model_id, saved.dim
-        self._index = kind.restore(saved.dim, saved.params, saved.index, saved.tombstones)
+        try:
+            self._index = kind.restore(saved.dim, saved.params, saved.index, saved.tombstones)
+        except InvalidArgumentError as exc:  # parameters out of range, e.g. edited by hand
+            msg = f"{path}: {exc}"
+            raise StoreFormatError(msg) from exc
         self._entries, self._by_hash = {}, {}
         for rec in saved.records:
             self._entries[rec.id] = _Entry(rec.text, rec.metadata, rec.metadata_json, rec.sha256)

@@ -16,7 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from embmagic.errors import ReadOnlyCollectionError, RecordNotFoundError, StoreFormatError
+from embmagic.errors import (
+    InvalidArgumentError,
+    ReadOnlyCollectionError,
+    RecordNotFoundError,
+    StoreFormatError,
+)
 from embmagic.store import persist
 from embmagic.store.base import BaseCollection, PathLike, StorageFormat
 from embmagic.store.batches import AddBatch, AddPlan, RecordChunk
@@ -49,10 +54,10 @@ class DiskCollection(BaseCollection):
         manifest = persist.read_manifest(source, max_version=persist.ONDISK_VERSION)
         try:
             self.name = name or str(manifest["name"])
-            self.model_id, self.dim = str(manifest["model_id"]), int(manifest["dim"])
-            params, self._next_free = dict(manifest["params"]), int(manifest["next_id"])
+            self.model_id, self.dim = str(manifest["model_id"]), persist.int64(manifest["dim"])
+            params, self._next_free = dict(manifest["params"]), persist.int64(manifest["next_id"])
             counts = manifest["counts"]
-            count = int(counts["records"])
+            count = persist.int64(counts["records"])
             files = manifest["files"]
         except (KeyError, TypeError, ValueError) as exc:
             msg = f"{source / persist.MANIFEST} is incomplete or malformed ({exc})"
@@ -289,7 +294,11 @@ def _open_index(source: Path, dim: int, params: dict[str, Any], count: int,
     row_ids, order = _load_rows(source, IDS, count), _load_rows(source, ORDER, count)
     _check_rows(source, row_ids, order, next_id)
     vectors = VectorFile(str(source / VECTORS), count, dim)
-    checked = OnDiskIvfPq.check_params(params)
+    try:
+        checked = OnDiskIvfPq.check_params(params)
+    except InvalidArgumentError as exc:  # parameters out of range, e.g. edited by hand
+        msg = f"{source / persist.MANIFEST}: {exc}"
+        raise StoreFormatError(msg) from exc
     return OnDiskIvfPq(dim, checked, index, vectors, row_ids, order, str(source))
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from embmagic.errors import InvalidArgumentError
 from embmagic.store import persist
-from embmagic.store._faiss import faiss
+from embmagic.store._faiss import faiss, write_index
 from embmagic.store.disk_records import RecordsWriter
 from embmagic.store.kinds.ondisk import check_disk_params, train_ivfpq
 from embmagic.store.topk import IdArray
@@ -70,7 +70,7 @@ class DiskWriter:
         shard = faiss.clone_index(self._trained)
         shard.add_with_ids(vectors, np.arange(self.rows, self.rows + n, dtype=np.int64))
         fname = str(self._tmp / f"shard-{len(self._shards):05d}.ivf")
-        faiss.write_index(shard, fname)
+        write_index(shard, fname)
         del shard
         self._shards.append(fname)
         self._vectors.write(np.ascontiguousarray(vectors, dtype=np.float16).tobytes())
@@ -92,7 +92,7 @@ class DiskWriter:
             msg = "ids written to an on-disk collection must be distinct"
             raise InvalidArgumentError(msg)
         merge_ondisk(self._trained, self._shards, str(self._tmp / LISTS))
-        faiss.write_index(self._trained, str(self._tmp / INDEX))
+        write_index(self._trained, str(self._tmp / INDEX))
         self._trained = None  # closes the lists file
         for shard in self._shards:
             os.remove(shard)

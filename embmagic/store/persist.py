@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from embmagic.errors import InvalidArgumentError, StoreFormatError
-from embmagic.store._faiss import faiss
+from embmagic.store._faiss import faiss, write_index
 from embmagic.store.validate import metadata_json
 
 FORMAT = "embmagic.collection"
@@ -115,14 +115,48 @@ def check_plain_directory(target: Path) -> bool:
     return True
 
 
+def parse_json(text: str) -> Any:
+    """`json.loads` for files we did not necessarily write: ValueError (never RecursionError or
+    a later OverflowError) for JSON nested too deeply, NaN/Infinity, or a number such as 1e400
+    that overflows a float."""
+    try:
+        return json.loads(text, parse_float=_finite_float, parse_constant=_no_constant)
+    except RecursionError:
+        msg = "JSON nested too deeply"
+        raise ValueError(msg) from None
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        msg = f"number {text[:20]} is too large"
+        raise ValueError(msg)
+    return value
+
+
+def _no_constant(text: str) -> float:
+    msg = f"{text} is not a number JSON allows"
+    raise ValueError(msg)
+
+
+def int64(value: Any) -> int:
+    """A manifest count or id: an int in 0..2**63-1 (what FAISS's int64 ids hold), else
+    ValueError (TypeError for a non-number)."""
+    out = int(value)
+    if isinstance(value, bool) or not 0 <= out < 2**63 or out != value:
+        msg = f"{value!r} is not an integer from 0 to 2**63 - 1"
+        raise ValueError(msg)
+    return out
+
+
 def is_our_save(directory: Path) -> bool:
     """True when `directory` is a real directory whose manifest.json carries our format marker."""
     manifest = directory / MANIFEST
     if directory.is_symlink() or not directory.is_dir() or not _is_regular(manifest):
         return False
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        data = parse_json(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return False
     version = data.get("version") if isinstance(data, dict) else None
     return (isinstance(data, dict) and data.get("format") == FORMAT
@@ -214,7 +248,7 @@ def clean_stale(target: Path, started: float) -> None:
 
 
 def _write_contents(tmp: Path, saved: Saved) -> None:
-    faiss.write_index(saved.index, str(tmp / INDEX))
+    write_index(saved.index, str(tmp / INDEX))
     with open(tmp / RECORDS, "w", encoding="utf-8") as fh:
         fh.writelines(r.line() for r in saved.records)
     files = {name: {"sha256": sha256_file(tmp / name), "bytes": (tmp / name).stat().st_size}
@@ -282,10 +316,10 @@ def read(path: str | os.PathLike[str]) -> Saved:
     try:
         return Saved(
             name=str(manifest["name"]), model_id=str(manifest["model_id"]),
-            dim=int(manifest["dim"]), kind=str(manifest["kind"]), params=dict(manifest["params"]),
-            next_id=int(manifest["next_id"]), index=index,
+            dim=int64(manifest["dim"]), kind=str(manifest["kind"]),
+            params=dict(manifest["params"]), next_id=int64(manifest["next_id"]), index=index,
             records=list(_read_records(source / RECORDS)),
-            tombstones=[int(t) for t in manifest["tombstones"]],
+            tombstones=[int64(t) for t in manifest["tombstones"]],
         )
     except (KeyError, TypeError, ValueError) as exc:
         msg = f"{source / MANIFEST} is incomplete or malformed ({exc})"
@@ -326,9 +360,9 @@ def read_manifest(source: Path, max_version: int = VERSION) -> dict[str, Any]:
         msg = f"{source} is not an embmagic collection (no {MANIFEST})"
         raise StoreFormatError(msg)
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        msg = f"{path} is not valid JSON"
+        manifest = parse_json(path.read_text(encoding="utf-8"))
+    except ValueError as exc:  # UnicodeDecodeError included
+        msg = f"{path} is not valid JSON ({one_line(exc)})"
         raise StoreFormatError(msg) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         msg = f"{source} is not an embmagic collection (manifest format is not {FORMAT!r})"
@@ -342,6 +376,12 @@ def read_manifest(source: Path, max_version: int = VERSION) -> dict[str, Any]:
                f"({max_version}): upgrade embmagic")
         raise StoreFormatError(msg)
     return manifest
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line, at most 120 characters."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _verify_file(source: Path, name: str, manifest: dict[str, Any]) -> None:
@@ -363,9 +403,9 @@ def _read_records(path: Path) -> Iterator[StoredRecord]:
     with open(path, encoding="utf-8") as fh:
         for line_no, line in enumerate(fh, 1):
             try:
-                row = json.loads(line)
+                row = parse_json(line)
                 meta = dict(row["metadata"])
-                yield StoredRecord(int(row["id"]), str(row["text"]), meta, metadata_json(meta),
+                yield StoredRecord(int64(row["id"]), str(row["text"]), meta, metadata_json(meta),
                                    str(row["sha256"]))
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 msg = f"{path}:{line_no} is not a valid record"

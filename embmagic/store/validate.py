@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from embmagic.errors import DimensionMismatchError, InvalidArgumentError
+from embmagic.errors import DimensionMismatchError, InvalidArgumentError, utf8
 from embmagic.types import Metadata, Vectors
 
 IdArray = npt.NDArray[np.int64]
@@ -22,8 +22,9 @@ _NORM_TOLERANCE = 1e-4
 
 
 def content_hash(text: str) -> str:
-    """SHA-256 of the UTF-8 text: the identity used to skip texts already stored."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 of the UTF-8 text: the identity used to skip texts already stored
+    (InvalidArgumentError for a lone surrogate, which has no UTF-8 bytes)."""
+    return hashlib.sha256(utf8(text)).hexdigest()
 
 
 def digest_array(hex_digests: Iterable[str]) -> np.ndarray:

@@ -8,15 +8,17 @@ Contract with the front end (`js/src/map.ts`): docs/widgets.md.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import traitlets as t
 
 from embmagic.app.clusters import map_clusters
-from embmagic.app.map_data import MapData, build_map_data, query_map
+from embmagic.app.map_data import MapData, build_map_data, hover_text, query_map
 from embmagic.app.results import AnalogyResult, NeighborsResult
 from embmagic.app.search import check_query
 from embmagic.app.workspace import Workspace, collections_of, default_workspace
@@ -28,7 +30,6 @@ from embmagic.widgets.commands import Buffers, CommandWidget, Reply, command
 if TYPE_CHECKING:
     from embmagic.store import BaseCollection
 
-HOVER_CHARS = 500
 HOVER_CHUNK = 1024
 """Most rows one `hover_texts` request may ask for."""
 MAX_K = 100
@@ -52,6 +53,7 @@ class Map(CommandWidget):
     error = t.Unicode("").tag(sync=True)
     created_at = t.Float(0.0).tag(sync=True)
     height = t.Int(420).tag(sync=True)
+    standalone = t.Bool(False).tag(sync=True)  # True only in a saved page (save_html)
 
     selected: t.List[Any] = t.List()
     """Record ids of the front end's current selection ((collection, id) pairs for several)."""
@@ -157,6 +159,14 @@ class Map(CommandWidget):
             self.query_label = label
             self.error = ""
 
+    def save_html(self, path: str | os.PathLike[str]) -> Path:
+        """Write the map as one self-contained HTML file (front end and data inline) that opens
+        from `file://` with no kernel: pan, zoom, colours, hover and selection work, the query
+        box is disabled. Written atomically; returns the path (widgets/standalone.py)."""
+        from embmagic.widgets.standalone import save_html
+
+        return save_html(self, path)
+
     def clear(self) -> None:
         """Remove highlights and the query marker."""
         self.last_hits = []
@@ -198,7 +208,7 @@ class Map(CommandWidget):
     @command("hover")
     def _hover(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
         collection, record = self.data.record(int(msg["row"]))
-        return {"row": int(msg["row"]), "text": _hover_text(record.text),
+        return {"row": int(msg["row"]), "text": hover_text(record.text),
                 "collection": collection.name, "id": record.id,
                 "metadata": record.metadata}  # fmt: skip
 
@@ -216,7 +226,7 @@ class Map(CommandWidget):
         ids: list[Any] = []
         for row in range(start, min(start + count, self.data.size)):
             collection, record = self.data.record(row)
-            texts.append(_hover_text(record.text))
+            texts.append(hover_text(record.text))
             collections.append(collection.name)
             ids.append(record.id)
         return {"start": start, "texts": texts, "collections": collections, "ids": ids}
@@ -255,5 +265,3 @@ class Map(CommandWidget):
         return {"first_paint_ms": self.first_paint_ms}
 
 
-def _hover_text(text: str) -> str:
-    return text if len(text) <= HOVER_CHARS else text[:HOVER_CHARS] + "…"

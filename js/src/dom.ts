@@ -90,3 +90,26 @@ export function guardControls(root: HTMLElement): void {
 export function keepMouseInside(area: HTMLElement): void {
   area.addEventListener("mousedown", (event) => event.stopPropagation());
 }
+
+/**
+ * The widget's own look for its form controls (text and number inputs, selects, textareas,
+ * buttons), scoped to `root` (a class selector): border, padding, radius, background and a
+ * focus ring, so they look the same in JupyterLab, Notebook 7, VS Code and marimo, whose reset
+ * stylesheet strips the browser's borders. Range sliders keep the browser's look; the RAG
+ * panel's citation buttons (`.embmagic-cite`) style themselves.
+ */
+export function controlsCss(root: string): string {
+  const fields = [`${root} input:not([type=range]):not([type=checkbox]):not([type=radio])`, `${root} select`, `${root} textarea`];
+  const buttons = [`${root} button:not(.embmagic-cite)`];
+  const all = [...fields, ...buttons];
+  const each = (list: string[], suffix = "") => list.map((sel) => sel + suffix).join(", ");
+  return `
+${each(all)} { box-sizing: border-box; margin: 0; font: inherit; line-height: 1.4; color: var(--jp-ui-font-color1, #222); border: 1px solid var(--jp-border-color1, #9e9e9e); border-radius: 4px; padding: 3px 8px; min-height: 28px; }
+${each(fields)} { background: var(--jp-layout-color0, #fff); }
+${each(buttons)} { background: var(--jp-layout-color2, #f0f0f0); cursor: pointer; }
+${each(buttons, ":hover:not(:disabled)")} { background: var(--jp-layout-color3, #e2e2e2); }
+${each(all, ":disabled")} { opacity: 0.55; cursor: default; }
+${each([...all, `${root} input[type=range]`], ":focus-visible")} { outline: 2px solid var(--jp-brand-color1, #1976d2); outline-offset: 1px; }
+${root} input::placeholder, ${root} textarea::placeholder { color: var(--jp-ui-font-color3, #8a8a8a); }
+`;
+}

@@ -1,6 +1,6 @@
 // Neighbours explorer: query box (search as you type), k slider, collection picker, results.
 import { Channel, messageOf, TIMEOUTS } from "./call";
-import { ErrorLine, formatScore, guardControls, h, replaceChildren, style } from "./dom";
+import { controlsCss, ErrorLine, formatScore, guardControls, h, replaceChildren, style } from "./dom";
 import { subscribe } from "./model";
 import type { Cleanup, RenderProps } from "./types";
 
@@ -36,7 +36,7 @@ const CSS = `
 .embmagic-explorer .status { color: var(--jp-ui-font-color2, #666); margin-top: 4px; }
 .embmagic-explorer[data-busy="1"] .status::after { content: " · searching…"; }
 .embmagic-error { color: var(--jp-error-color1, #c62828); white-space: pre-wrap; margin-top: 4px; }
-`;
+${controlsCss(".embmagic-explorer")}`;
 
 function clampK(value: unknown): number {
   const k = Math.round(Number(value));

@@ -1,7 +1,7 @@
 // RAG panel: ask, watch the answer stream in, click a citation to read its source.
 import { Channel, messageOf, TIMEOUTS } from "./call";
 import { renderCitations } from "./citations";
-import { ErrorLine, formatScore, guardControls, h, replaceChildren, style, truncate } from "./dom";
+import { controlsCss, ErrorLine, formatScore, guardControls, h, replaceChildren, style, truncate } from "./dom";
 import { subscribe } from "./model";
 import type { Cleanup, RenderProps } from "./types";
 
@@ -46,7 +46,7 @@ const CSS = `
 .embmagic-rag .status { color: var(--jp-ui-font-color2, #666); margin-top: 4px; }
 .embmagic-rag .status .warning { color: var(--jp-warn-color1, #b26a00); }
 .embmagic-error { color: var(--jp-error-color1, #c62828); white-space: pre-wrap; margin-top: 4px; }
-`;
+${controlsCss(".embmagic-rag")}`;
 
 /** "[n] collection/id score": the header of a revealed source. */
 export function sourceHeader(source: RagSource): string {

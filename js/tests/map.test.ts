@@ -4,7 +4,7 @@ import { renderHits } from "../src/map/hits";
 import { chunkRows, HOVER_CHUNK, HoverCache, type HoverInfo } from "../src/map/hover";
 import { legendColors, renderLegend } from "../src/map/legend";
 import type { MapTraits, Scatter, ScatterData, ScatterEvents, ScatterStyle, SelectMode } from "../src/map/types";
-import { toScreen } from "../src/map/view";
+import { dataBounds, fitMargin, fitView, MARKER_RADIUS, pointStyle, RING_EXTRA, sameView, screenTransform, toScreen } from "../src/map/view";
 import { renderMap } from "../src/map/widget";
 import { allByTestId, byTestId, flush, MockModel, mockPython, NO_REPLY, renderProps } from "./helpers";
 
@@ -184,6 +184,94 @@ describe("hover cache", () => {
   });
 });
 
+describe("point size rule", () => {
+  it("gives bigger dots for few points and smaller for many", () => {
+    expect(pointStyle(10).pointSize).toBe(9);
+    expect(pointStyle(100).pointSize).toBe(9);
+    expect(pointStyle(200).pointSize).toBe(8.5);
+    expect(pointStyle(1_000).pointSize).toBe(7.5);
+    expect(pointStyle(10_000).pointSize).toBe(5.5);
+    expect(pointStyle(100_000).pointSize).toBe(4);
+    expect(pointStyle(1_000_000).pointSize).toBe(2);
+    expect(pointStyle(10_000_000).pointSize).toBe(2);
+    expect(pointStyle(100).pointSize).toBeGreaterThan(pointStyle(10_000).pointSize);
+    expect(pointStyle(0)).toEqual({ pointSize: 9, opacity: 0.9 });
+  });
+
+  it("fades dots as the map fills up", () => {
+    expect(pointStyle(1_000).opacity).toBe(0.9);
+    expect(pointStyle(1_000_000).opacity).toBe(0.48);
+    expect(pointStyle(1e9).opacity).toBe(0.35);
+  });
+
+  it("keeps a margin larger than a highlight marker and the hover ring", () => {
+    for (const n of [1, 200, 10_000, 1_000_000]) {
+      const size = pointStyle(n).pointSize;
+      expect(fitMargin(size)).toBeGreaterThanOrEqual(MARKER_RADIUS + 3);
+      expect(fitMargin(size)).toBeGreaterThanOrEqual(size / 2 + RING_EXTRA + 3);
+    }
+  });
+});
+
+describe("fitView", () => {
+  const corners = (view: number[], w: number, h: number, b: { x0: number; x1: number; y0: number; y1: number }) => [
+    toScreen(view, w, h, b.x0, b.y1),
+    toScreen(view, w, h, b.x1, b.y0),
+  ];
+
+  it("puts the cloud's bounding box on the canvas, margin inside every edge, on both axes", () => {
+    const b = { x0: -1, x1: 1, y0: -1, y1: 1 }; // round cloud, wide canvas
+    const view = fitView(b, 1000, 420, 15);
+    const [[left, top], [right, bottom]] = corners(view, 1000, 420, b);
+    expect(left).toBeCloseTo(15);
+    expect(right).toBeCloseTo(985);
+    expect(top).toBeCloseTo(15);
+    expect(bottom).toBeCloseTo(405);
+  });
+
+  it("centres off-centre data", () => {
+    const b = { x0: 0.2, x1: 0.6, y0: -0.9, y1: -0.1 };
+    const view = fitView(b, 400, 400, 10);
+    const [[left, top], [right, bottom]] = corners(view, 400, 400, b);
+    expect([left, top, right, bottom].map((v) => Math.round(v))).toEqual([10, 10, 390, 390]);
+  });
+
+  it("stretches one axis at most MAX_STRETCH times the other", () => {
+    const b = { x0: -1, x1: 1, y0: -1, y1: 1 };
+    const view = fitView(b, 2000, 220, 10, 3);
+    const [[left, top], [right, bottom]] = corners(view, 2000, 220, b);
+    expect(bottom - top).toBeCloseTo(200);
+    expect(right - left).toBeCloseTo(600); // not 1980
+    expect((left + right) / 2).toBeCloseTo(1000);
+  });
+
+  it("handles a line of points and a single point", () => {
+    const line = fitView({ x0: -1, x1: 1, y0: 0.5, y1: 0.5 }, 300, 200, 10);
+    expect(toScreen(line, 300, 200, 0, 0.5)).toEqual([150, 100]);
+    expect(toScreen(line, 300, 200, 1, 0.5)[0]).toBeCloseTo(290);
+    const one = fitView({ x0: 0.3, x1: 0.3, y0: 0.3, y1: 0.3 }, 300, 200, 10);
+    expect(toScreen(one, 300, 200, 0.3, 0.3)).toEqual([150, 100]);
+    expect(fitView(null, 300, 200, 10).every(Number.isFinite)).toBe(true);
+  });
+
+  it("finds the bounds of the finite points", () => {
+    expect(dataBounds(new Float32Array([0, 1, Number.NaN, -2]), new Float32Array([3, -1, 0, 0.5]))).toEqual({ x0: -2, x1: 1, y0: -1, y1: 3 });
+    expect(dataBounds(new Float32Array(0), new Float32Array(0))).toBeNull();
+  });
+
+  it("gives the same mapping as one affine transform", () => {
+    const view = fitView({ x0: -0.5, x1: 1, y0: -1, y1: 0.2 }, 640, 300, 12);
+    const [a, b, c, d, e, f] = screenTransform(view, 640, 300);
+    for (const [x, y] of [[0, 0], [1, -1], [-0.5, 0.2], [0.3, 0.7]]) {
+      const [px, py] = toScreen(view, 640, 300, x, y);
+      expect(a * x + c * y + e).toBeCloseTo(px);
+      expect(b * x + d * y + f).toBeCloseTo(py);
+    }
+    expect(sameView(view, [...view])).toBe(true);
+    expect(sameView(view, view.map((v, i) => (i === 0 ? v * 1.01 : v)))).toBe(false);
+  });
+});
+
 describe("toScreen", () => {
   it("maps [-1, 1] onto the canvas like regl-scatterplot (square data in the middle)", () => {
     expect(toScreen(IDENTITY, 200, 100, 0, 0)).toEqual([100, 50]);
@@ -207,6 +295,7 @@ class FakeScatter implements Scatter {
   mode: SelectMode = "lasso";
   destroyed = false;
   size: [number, number] = [0, 0];
+  views: number[][] = [];
 
   async draw(data: ScatterData, same: boolean) {
     this.draws.push({ data, same });
@@ -221,7 +310,10 @@ class FakeScatter implements Scatter {
     this.size = [width, height];
   }
   view() {
-    return IDENTITY;
+    return this.views.at(-1) ?? IDENTITY;
+  }
+  setView(view: number[]) {
+    this.views.push([...view]);
   }
   on<E extends keyof ScatterEvents>(event: E, handler: ScatterEvents[E]) {
     const list = (this.handlers[event] ?? []) as ScatterEvents[E][];
@@ -315,7 +407,8 @@ describe("map widget (fake scatterplot)", () => {
     byTestId(el, "map-find").click();
     await flush();
     expect(calls.find((c) => c.name === "query")?.msg).toEqual({ text: "solar", k: 10 });
-    expect(allByTestId(el, "map-hit").map((h) => h.textContent)).toEqual(["0.900 hit for solar"]);
+    expect(allByTestId(el, "map-hit").map((h) => h.textContent)).toEqual(["1.0.900 hit for solar"]);
+    expect(allByTestId(el, "map-hit-rank").map((h) => h.textContent)).toEqual(["1."]);
     query.value = "wind";
     query.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
     await flush();
@@ -456,14 +549,78 @@ describe("map widget (fake scatterplot)", () => {
     expect(byTestId(el, "map-error").textContent).toBe("row 9 is not on this map (0..3)");
   });
 
-  it("switches the selection shape", () => {
+  it("switches the selection shape with a two-option control (aria-pressed)", () => {
     const { fake } = setup();
     const mode = byTestId(el, "map-mode");
-    mode.click();
+    const lasso = byTestId(el, "map-mode-lasso");
+    const box = byTestId(el, "map-mode-box");
+    expect(mode.getAttribute("role")).toBe("group");
+    expect([lasso.getAttribute("aria-pressed"), box.getAttribute("aria-pressed")]).toEqual(["true", "false"]);
+    expect(byTestId(el, "map-hint").textContent).toBe("Shift+drag to select");
+    box.click();
     expect(mode.dataset.mode).toBe("box");
+    expect([lasso.getAttribute("aria-pressed"), box.getAttribute("aria-pressed")]).toEqual(["false", "true"]);
     expect(fake.mode).toBe("box");
-    mode.click();
+    box.click(); // pressing the pressed option keeps it
+    expect(fake.mode).toBe("box");
+    lasso.click();
     expect(fake.mode).toBe("lasso");
+    expect(lasso.getAttribute("aria-pressed")).toBe("true");
+  });
+
+  it("fits the camera to the cloud and exposes the data→page transform", async () => {
+    const { fake } = setup();
+    await flush();
+    const root = byTestId(el, "map-canvas");
+    const t = JSON.parse(root.dataset.transform ?? "null") as number[];
+    // jsdom has no layout: the canvas is 640 × 300 (fallback width, the height trait)
+    const margin = fitMargin(pointStyle(4).pointSize);
+    expect(fake.views).toHaveLength(1);
+    expect(t[0] * -1 + t[4]).toBeCloseTo(margin); // x = -1 at the left margin
+    expect(t[0] * 1 + t[4]).toBeCloseTo(640 - margin);
+    expect(t[3] * 1 + t[5]).toBeCloseTo(margin); // y = 1 at the top margin
+    expect(t[3] * -1 + t[5]).toBeCloseTo(300 - margin);
+    expect(root.dataset.pointSize).toBe(String(pointStyle(4).pointSize));
+  });
+
+  it("draws a ring around the hovered point and hides it when the pointer leaves", async () => {
+    const { fake } = setup(() => NO_REPLY);
+    await flush();
+    const ring = byTestId(el, "map-hover-ring");
+    expect(ring.hidden).toBe(true);
+    fake.emit("pointOver", 2);
+    expect(ring.hidden).toBe(false);
+    const t = JSON.parse(byTestId(el, "map-canvas").dataset.transform ?? "null") as number[];
+    const [rx, ry] = (/translate\((.+)px, (.+)px\)/.exec(ring.style.transform) ?? []).slice(1).map(Number);
+    expect(rx).toBeCloseTo(t[0] + t[4]); // point (1, 1)
+    expect(ry).toBeCloseTo(t[3] + t[5]);
+    fake.emit("pointOut");
+    expect(ring.hidden).toBe(true);
+  });
+
+  it("marks highlighted rows that are also selected with the selection style", async () => {
+    const { model, fake } = setup();
+    await flush();
+    model.update({ highlight: wire(new Int32Array([1, 3]), "int32", [2]) });
+    fake.emit("select", [3, 0]);
+    const marked = allByTestId(el, "map-highlight").map((m) => [m.dataset.row, m.dataset.selected ?? "", m.classList.contains("selected")]);
+    expect(marked).toEqual([["1", "", false], ["3", "1", true]]);
+    fake.emit("deselect");
+    expect(allByTestId(el, "map-highlight").filter((m) => m.dataset.selected)).toHaveLength(0);
+  });
+
+  it("shows the shown query (query_label) in the query box without searching", async () => {
+    const { model, calls } = setup();
+    await flush();
+    const query = byTestId(el, "map-query") as HTMLInputElement;
+    query.value = "old query";
+    model.update({ highlight: wire(new Int32Array([1]), "int32", [1]), query_label: "rocket orbit" });
+    expect(query.value).toBe("rocket orbit");
+    expect(calls.filter((c) => c.name === "query")).toHaveLength(0);
+    query.focus(); // what the user is typing stays
+    query.value = "typing";
+    model.update({ query_label: "other" });
+    expect(query.value).toBe("typing");
   });
 
   it("cleans up: destroys the scatterplot and removes listeners", () => {

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from labkit import ARTIFACTS
 from marimokit import MarimoApp
 from playwright.sync_api import expect
 from test_widgets_browser import (
@@ -131,6 +132,32 @@ def wait_state(app: MarimoApp, check: Any, timeout_s: float = 60) -> dict[str, A
         time.sleep(0.1)
 
 
+# every control a widget draws, and the widget's root: they carry their own border (item 8 of
+# issue #14: marimo's reset stylesheet strips the browser's)
+CONTROLS = {
+    "embmagic-map": ["map-query", "map-k", "map-find", "map-mode-lasso", "map-mode-box"],
+    "embmagic-explorer": ["explorer-query", "explorer-collection"],
+    "embmagic-rag": ["rag-question", "rag-ask"],
+}
+BORDER_JS = """el => { const s = getComputedStyle(el);
+  return {width: parseFloat(s.borderTopWidth), style: s.borderTopStyle, color: s.borderTopColor,
+          radius: parseFloat(s.borderTopLeftRadius), padding: parseFloat(s.paddingLeft)}; }"""
+
+
+def check_controls(page: Any) -> None:
+    """Inputs, selects and buttons of all three widgets have a visible border and padding."""
+    for widget, ids in CONTROLS.items():
+        root = page.locator(f"[data-testid={widget}]").first
+        for testid in ids:
+            got = root.locator(f"[data-testid={testid}]").evaluate(BORDER_JS)
+            assert got["width"] > 0 and got["style"] == "solid", (testid, got)
+            assert got["color"] not in ("rgba(0, 0, 0, 0)", "transparent"), (testid, got)
+            assert got["padding"] > 0, (testid, got)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        root.scroll_into_view_if_needed()
+        root.screenshot(path=str(ARTIFACTS / f"marimo_{widget.removeprefix('embmagic-')}.png"))
+
+
 def test_widgets_work_in_marimo(marimo: MarimoApp, expected: Workspace, browser: Any) -> None:
     context = browser.new_context(viewport={"width": 1400, "height": 1400})
     errors: list[str] = []
@@ -202,6 +229,7 @@ def test_widgets_work_in_marimo(marimo: MarimoApp, expected: Workspace, browser:
         expect(rag.locator("[data-testid=rag-source-text]")).to_have_text(
             answer["panel"]["sources"][n - 1], timeout=T
         )
+        check_controls(page)
         for testid in ("map-error", "explorer-error", "rag-error"):
             expect(page.locator(f"[data-testid={testid}]").first).to_be_hidden()
         assert not errors, errors

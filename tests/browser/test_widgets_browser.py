@@ -70,22 +70,26 @@ def py_json(p: Any, expr: str) -> Any:
 # -- map helpers -----------------------------------------------------------------------------
 
 
-def canvas_box(root: Any) -> dict[str, float]:
+def canvas_box(root: Any) -> dict[str, Any]:
+    """The map canvas's page box, with `transform`: the widget's data→canvas mapping
+    (`data-transform`, [a, b, c, d, e, f] in CSS px from the canvas's top-left corner)."""
     canvas = root.locator("[data-testid=map-canvas]")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     assert box and box["width"] > 0 and box["height"] > 0, "map canvas has no size"
-    return box
+    transform = canvas.get_attribute("data-transform")
+    assert transform, "the map canvas has no data-transform (the map draws nothing yet?)"
+    return {**box, "transform": json.loads(transform)}
 
 
-def to_page(xy: list[float], box: dict[str, float]) -> tuple[float, float]:
-    """Page pixel of map coordinates (regl-scatterplot's default camera: y in [-1, 1] spans the
-    canvas height, x is scaled by the same factor around the centre)."""
-    half = box["height"] / 2
-    return box["x"] + box["width"] / 2 + xy[0] * half, box["y"] + half - xy[1] * half
+def to_page(xy: list[float], box: dict[str, Any]) -> tuple[float, float]:
+    """Page pixel of map coordinates, through the camera's transform the widget exposes."""
+    a, b, c, d, e, f = box["transform"]
+    x, y = xy[0], xy[1]
+    return box["x"] + a * x + c * y + e, box["y"] + b * x + d * y + f
 
 
-def isolated_rows(coords: list[list[float]], box: dict[str, float], count: int) -> list[int]:
+def isolated_rows(coords: list[list[float]], box: dict[str, Any], count: int) -> list[int]:
     """Rows whose nearest other point is farthest away on screen (unambiguous hover targets)."""
     pix = [to_page(c, box) for c in coords]
     gaps = []
@@ -207,22 +211,186 @@ def test_map_legend_hover_query_and_selection(notebook: Any) -> None:
     assert frame[:3] == ["collection", "id", "text"] and "topic" in frame
 
 
+# what the map draws: read back from the canvas (regl-scatterplot copies each frame into it)
+PIXELS_JS = """([canvas, x, y, half]) => {
+  const ctx = canvas.getContext('2d');
+  const s = canvas.width / canvas.clientWidth;
+  const left = Math.round((x - half) * s), top = Math.round(y * s);
+  const row = ctx.getImageData(left, top, Math.round(2 * half * s) + 1, 1).data;
+  const out = [];
+  for (let i = 0; i < row.length; i += 4) out.push([row[i], row[i + 1], row[i + 2]]);
+  return {scale: s, row: out};
+}"""
+SELECT_RGB = "rgb(255, 109, 0)"  # the selection colour (js/src/map/view.ts SELECT_COLOR)
+MARGIN = 11  # px: a highlight marker with its selection halo (MARKER_RADIUS in view.ts)
+
+
+def pixel_row(root: Any, page_xy: tuple[float, float], half: int) -> list[list[int]]:
+    """RGB of the canvas pixels on a horizontal line of 2·half px centred on `page_xy`."""
+    box = canvas_box(root)
+    canvas = root.locator("[data-testid=map-canvas] canvas").element_handle()
+    x, y = page_xy[0] - box["x"], page_xy[1] - box["y"]
+    got = root.page.evaluate(PIXELS_JS, [canvas, x, y, half])
+    return list(got["row"])
+
+
+def is_background(rgb: list[int]) -> bool:
+    return all(c > 235 for c in rgb)
+
+
+def inside(inner: dict[str, float], outer: dict[str, float], pad: float = 0.0) -> bool:
+    return (
+        inner["x"] >= outer["x"] + pad - 0.5
+        and inner["y"] >= outer["y"] + pad - 0.5
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] - pad + 0.5
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] - pad + 0.5
+    )
+
+
+def test_map_fits_canvas_rings_hover_and_marks_selection(notebook: Any) -> None:
+    """issue #14 item 5: the cloud fills the canvas with every point (and marker) inside, dots
+    sized for the count, a hover ring with the dot still drawn, selected hits in the selection
+    colour, hit numbers not clipped, the shown query in the box, the selection-shape control."""
+    p = notebook()
+    p.run(DATA)
+    root = open_map(p, "%emb map a")  # one collection: one colour (hover used to paint it white)
+    page = p.page
+    coords = py_json(p, "m.coords.tolist()")
+    box = canvas_box(root)
+    pix = [to_page(c, box) for c in coords]
+
+    # 1. every point, with room for its marker/ring, is inside the canvas on all four edges
+    for x, y in pix:
+        assert box["x"] + MARGIN <= x <= box["x"] + box["width"] - MARGIN, (x, box)
+        assert box["y"] + MARGIN <= y <= box["y"] + box["height"] - MARGIN, (y, box)
+    # 2. ... and the cloud fills it: both extents over 70% of the canvas (wide canvas)
+    xs, ys = [x for x, _ in pix], [y for _, y in pix]
+    assert box["width"] > 1.5 * box["height"], box
+    assert (max(xs) - min(xs)) / box["width"] > 0.7, (min(xs), max(xs), box)
+    assert (max(ys) - min(ys)) / box["height"] > 0.7, (min(ys), max(ys), box)
+    # dots sized for 100 points (9 px; 5 px before), and drawn that wide
+    size = float(root.locator("[data-testid=map-canvas]").get_attribute("data-point-size") or 0)
+    assert size >= 8, size
+    row = isolated_rows(coords, box, 1)[0]
+    drawn = [c for c in pixel_row(root, pix[row], 10) if not is_background(c)]
+    assert len(drawn) >= size - 2, (len(drawn), size)
+
+    # 3. hovering keeps the dot drawn (its own colour under the cursor) and rings it
+    want = py_json(p, f"m.data.record({row})[1].text")
+    hover(page, root, coords[row], want)
+    ring = root.locator("[data-testid=map-hover-ring]")
+    expect(ring).to_be_visible(timeout=T)
+    rb = ring.bounding_box()
+    assert rb and inside(rb, canvas_box(root))
+    point = to_page(coords[row], canvas_box(root))
+    assert abs(rb["x"] + rb["width"] / 2 - point[0]) < 1.5, (rb, point)
+    assert abs(rb["y"] + rb["height"] / 2 - point[1]) < 1.5, (rb, point)
+    assert rb["width"] > size + 4, rb
+    page.wait_for_timeout(200)  # the next frame
+    centre = pixel_row(root, point, 1)
+    assert not any(is_background(c) for c in centre), f"the hovered dot is not drawn: {centre}"
+    page.mouse.move(0, 0)
+    expect(ring).to_be_hidden(timeout=T)
+
+    # 7. the selection-shape control: two options with aria-pressed, and a hint
+    lasso_btn = root.locator("[data-testid=map-mode-lasso]")
+    box_btn = root.locator("[data-testid=map-mode-box]")
+    expect(lasso_btn).to_have_attribute("aria-pressed", "true")
+    expect(box_btn).to_have_attribute("aria-pressed", "false")
+    expect(root.locator("[data-testid=map-hint]")).to_have_text("Shift+drag to select")
+
+    def around_first() -> tuple[dict[str, Any], tuple[float, float], tuple[float, float]]:
+        box = canvas_box(root)  # measured again: running a cell scrolls the notebook
+        cx, cy = to_page(coords[0], box)  # a rectangle around the first point, in the canvas
+        a = (max(box["x"] + 3, cx - 80), max(box["y"] + 3, cy - 50))
+        b = (min(box["x"] + box["width"] - 3, cx + 80), min(box["y"] + box["height"] - 3, cy + 50))
+        return box, a, b
+
+    _, a, b = around_first()
+    lasso(page, [a, b])  # a lasso along a straight line encloses nothing
+    page.wait_for_timeout(500)
+    assert py_json(p, "len(m.selected)") == 0
+    box_btn.click()
+    expect(box_btn).to_have_attribute("aria-pressed", "true")
+    expect(lasso_btn).to_have_attribute("aria-pressed", "false")
+    expect(root.locator("[data-testid=map-mode]")).to_have_attribute("data-mode", "box")
+    box, a, b = around_first()
+    lasso(page, [a, b])  # the same drag in box mode: the rectangle it spans
+    sure, maybe = rows_in(coords, box, (a[0], a[1], b[0], b[1]))
+    assert sure, "no point inside the rectangle: pick another one"
+    expect(root.locator("[data-testid=map-selected]")).to_contain_text("selected", timeout=T)
+    got = set(py_json(p, "[m.data.row_of('a', i) for i in m.selected]"))
+    assert sure <= got <= maybe, (sorted(sure), sorted(got))
+
+    # 5. a query: ten hits, numbered "1." … "10." fully inside the list
+    root.locator("[data-testid=map-query]").fill("kitten whiskers nap")
+    root.locator("[data-testid=map-query]").press("Enter")
+    expect(root.locator("[data-testid=map-hit]")).to_have_count(10, timeout=T)
+    hits_box = root.locator("[data-testid=map-hits]").bounding_box()
+    ranks = root.locator("[data-testid=map-hit-rank]")
+    expect(ranks).to_have_text([f"{i}." for i in range(1, 11)])
+    for i in (0, 9):
+        rank = ranks.nth(i)
+        rank_box = rank.bounding_box()
+        assert hits_box and rank_box and rank_box["x"] >= hits_box["x"], (rank_box, hits_box)
+        assert rank.evaluate("el => el.scrollWidth <= el.clientWidth + 0.5")
+    # 1. the highlight markers are inside the canvas too
+    box = canvas_box(root)
+    markers = root.locator("[data-testid=map-highlight]")
+    expect(markers).to_have_count(10, timeout=T)
+    for marker in markers.all():
+        mb = marker.bounding_box()
+        assert mb and inside(mb, box), (mb, box)
+
+    # 4. selected hits carry the selection colour over the highlight
+    rows = [int(m.get_attribute("data-row") or -1) for m in markers.all()]
+    hit_pix = [to_page(coords[r], box) for r in rows]
+    x0 = max(box["x"] + 2, min(x for x, _ in hit_pix) - 12)
+    y0 = max(box["y"] + 2, min(y for _, y in hit_pix) - 12)
+    x1 = min(box["x"] + box["width"] - 2, max(x for x, _ in hit_pix) + 12)
+    y1 = min(box["y"] + box["height"] - 2, max(y for _, y in hit_pix) + 12)
+    page.mouse.move(0, 0)
+    lasso(page, [(x0, y0), (x1, y1)])  # box mode
+    selected_hits = root.locator("[data-testid=map-highlight][data-selected='1']")
+    expect(selected_hits).to_have_count(len(rows), timeout=T)
+    border = selected_hits.first.evaluate("el => getComputedStyle(el).borderTopColor")
+    assert border == SELECT_RGB, border
+    p.nb.screenshot(root, "map_selected_hits")
+
+    # 6. a shown result fills the query box with its query, and searches nothing
+    before = py_json(p, "[h['text'] for h in m.last_hits]")
+    p.run("res = %neighbors rocket orbit galaxy -c a -k 3 --show m")
+    expect(root.locator("[data-testid=map-query]")).to_have_value("rocket orbit galaxy", timeout=T)
+    expect(root.locator("[data-testid=map-highlight]")).to_have_count(3, timeout=T)
+    expect(root.locator("[data-testid=map-hit]")).to_have_count(0)
+    assert py_json(p, "[h['text'] for h in m.last_hits]") == before
+    expect(root.locator("[data-testid=map-query-label]")).to_have_text("rocket orbit galaxy")
+    p.nb.screenshot(root, "map_shown")
+
+
 def lasso(page: Any, corners: list[tuple[float, float]]) -> None:
-    """Hold Shift and drag the mouse along `corners` (regl-scatterplot's lasso gesture)."""
+    """Hold Shift and drag the mouse along `corners` (regl-scatterplot's lasso gesture).
+
+    The lasso starts at the first pointer move (not at the press) and samples moves throttled
+    and debounced by lassoMinDelay ms: a small first move pins the start on `corners[0]`, and a
+    pause before the release lets the last position in (a box runs from first to last)."""
     page.mouse.move(*corners[0])
     page.keyboard.down("Shift")
     page.mouse.down()
+    page.mouse.move(corners[0][0] + 0.5, corners[0][1] + 0.5)
+    page.wait_for_timeout(30)
     for (ax, ay), (bx, by) in itertools.pairwise(corners):
         for s in range(1, 11):
             page.mouse.move(ax + (bx - ax) * s / 10, ay + (by - ay) * s / 10)
             page.wait_for_timeout(20)  # the lasso samples the pointer every lassoMinDelay ms
+    page.wait_for_timeout(60)
     page.mouse.up()
     page.keyboard.up("Shift")
 
 
 def rows_in(
     coords: list[list[float]],
-    box: dict[str, float],
+    box: dict[str, Any],
     rect: tuple[float, float, float, float],
     margin: float = 4.0,
 ) -> tuple[set[int], set[int]]:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 from embmagic.magics.rag import StreamDisplay
-from tests.core.test_generators_servers import FAKE_KEY, closed_port, failing_server
+from tests.core.test_generators_servers import (
+    FAKE_KEY,
+    closed_port,
+    echo_key,
+    failing_server,
+    key_fragments,
+    scripted_server,
+)
 
 
 @pytest.fixture
@@ -25,8 +34,8 @@ def test_extractive_answer_is_shown_once_with_no_live_display(facts: Interactive
     assert out.outputs == []  # no empty leftover output in the notebook
     assert result.generator == "extractive (fake-64)" and "330" in result.answer
     bundle = result._repr_mimebundle_()
-    assert "Cited sources" in bundle["text/plain"] and "facts" in bundle["text/plain"]
-    assert "**Answer (extractive (fake-64)):**" in bundle["text/markdown"]
+    assert "Sources (" in bundle["text/plain"] and "facts" in bundle["text/plain"]
+    assert "**Answer · extractive · fake\\-64**" in bundle["text/markdown"]
 
 
 def test_stream_display_updates_one_output_then_clears_it(ip: InteractiveShell) -> None:
@@ -98,3 +107,73 @@ def test_the_api_key_appears_in_no_output(facts: InteractiveShell) -> None:
     assert "Secret('****')" in out.stdout
     for text in texts:
         assert FAKE_KEY not in text
+
+
+def test_a_server_echoing_the_key_shows_it_nowhere(facts: InteractiveShell) -> None:
+    """A careless endpoint echoes the Authorization header in a 401 and in its answer."""
+    texts: list[str] = []
+    with capture_output() as out, scripted_server(echo_key) as server:
+        facts.run_line_magic("config", f"EmbMagics.openai_api_key = {FAKE_KEY!r}")
+        facts.run_line_magic("config", f"EmbMagics.openai_base_url = '{server.url}/v1'")
+        with pytest.raises(UsageError) as info:
+            facts.run_line_magic("rag", "How tall? -c facts --llm openai")
+        texts.append(str(info.value))
+        facts.run_line_magic("config", f"EmbMagics.openai_base_url = '{server.url}/ok/v1'")
+        result = facts.run_line_magic("rag", "How tall? -c facts --llm openai --show-prompt")
+        panel = facts.run_line_magic("rag", "How tall? -c facts --llm openai --widget")
+    assert "HTTP 401" in texts[0] and "\n" not in texts[0]
+    assert result.answer.endswith("You sent Bearer ****.") and result.cited == [1]
+    assert panel.answer == result.answer and len(out.outputs) > 3  # streamed into one display
+    texts += [repr(result), str(result.raw), repr(result._repr_mimebundle_()), str(result)]
+    texts += [repr(panel.get_state()), repr(panel.result), out.stdout, out.stderr]
+    texts += [repr([o.data for o in out.outputs])]
+    for text in texts:
+        for fragment in key_fragments():
+            assert fragment not in text
+
+
+def test_a_dotenv_that_is_not_utf8_never_breaks_rag(
+    facts: InteractiveShell, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_bytes(b"OPENAI_BASE_URL=http://127.0.0.1:9/v1\nX=\xff\xfe\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.warns(RuntimeWarning, match=r"\.env ignored: it is not UTF-8"):
+        result = facts.run_line_magic("rag", "How tall is the tower? -c facts --llm extractive")
+    assert "330" in result.answer
+    with pytest.warns(RuntimeWarning), pytest.raises(UsageError, match="no OpenAI-compatible"):
+        facts.run_line_magic("rag", "How tall? -c facts --llm openai")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("openai_base_url", "'not a url'", "must start with http:// or https://"),
+        ("openai_base_url", "'http://[::1/v1'", "Invalid IPv6 URL"),
+        ("openai_timeout", "float('nan')", "got nan"),
+        ("openai_timeout", "float('inf')", "got inf"),
+        ("openai_timeout", "0", "got 0"),
+    ],
+)
+def test_an_unusable_endpoint_option_is_refused_and_rolled_back(
+    facts: InteractiveShell,
+    caplog: pytest.LogCaptureFixture,
+    option: str,
+    value: str,
+    expected: str,
+) -> None:
+    magics = facts.magics_manager.registry["EmbMagics"]
+    facts.run_line_magic("config", "EmbMagics.openai_base_url = 'http://127.0.0.1:9/v1'")
+    facts.run_line_magic("config", f"EmbMagics.{option} = {value}")  # IPython logs one line
+    assert f"EmbMagics.{option}" in caplog.text and expected in caplog.text
+    assert "Traceback" not in caplog.text
+    assert magics.openai_base_url == "http://127.0.0.1:9/v1" and magics.openai_timeout == 60.0
+
+
+def test_an_unusable_url_from_the_environment_is_one_line(
+    facts: InteractiveShell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://[::1/v1")
+    with pytest.raises(UsageError, match=r"Invalid IPv6 URL.*OPENAI_BASE_URL") as info:
+        facts.run_line_magic("rag", "How tall? -c facts --llm auto")
+    assert "\n" not in str(info.value)
+    assert facts.run_line_magic("rag", "How tall? -c facts --llm extractive").answer

@@ -53,7 +53,7 @@ def test_the_kind_validates_against_the_data() -> None:
     with pytest.raises(InvalidArgumentError, match="nlist=500 is more than the 200 vectors"):
         ivfpq.validate(DIM, {"nlist": 500}, n=200)
     assert ivfpq.validate(DIM, {"nlist": 500})["nlist"] == 500  # empty: trains later
-    with pytest.raises(InvalidArgumentError, match="block must be a positive integer"):
+    with pytest.raises(InvalidArgumentError, match="block must be an integer from 1 to 2,147,48"):
         Collection("c", "m", DIM, "toy", block=0)
 
 

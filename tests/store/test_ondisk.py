@@ -154,7 +154,8 @@ def test_recall_against_the_reference(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("params", "match"), [
-    ({"pq_m": 5}, "m=5 must divide"), ({"nlist": 61}, "nlist=61"), ({"nprobe": 0}, "positive"),
+    ({"pq_m": 5}, "m=5 must divide"), ({"nlist": 61}, "nlist=61"),
+    ({"nprobe": 0}, "nprobe must be an integer from 1"),
     ({"bogus": 1}, "unknown"),
 ])
 def test_bad_parameters_write_nothing(tmp_path: Path, params: dict[str, Any], match: str) -> None:

@@ -42,7 +42,8 @@ def test_reindex_keeps_records_and_finds_the_same(kind: str, params: dict[str, i
 @pytest.mark.parametrize(("kind", "params", "match"), [
     ("ivfpq", {"pq_m": 5}, "must divide"), ("ivfpq", {"nlist": 500}, "nlist=500"),
     ("hnsw", {"nlist": 4}, "unknown"), ("flat", {"M": 4}, "unknown"), ("tree", {}, "unknown"),
-    ("hnsw", {"M": 0}, "positive"),
+    ("hnsw", {"M": 0}, "M must be an integer from 1"),
+    ("hnsw", {"ef_search": 2**40}, "ef_search must be an integer from 1 to 1,000,000"),
 ])
 def test_bad_parameters_leave_the_collection_as_it_was(kind: str, params: dict[str, int],
                                                         match: str) -> None:

@@ -65,3 +65,11 @@ def test_a_failing_generator_is_reported_not_swallowed(docs: InteractiveShell) -
     reply = invoke(panel, "ask", {"question": "anything?"})
     assert reply == {"ok": False, "error": "server went away"}
     assert panel.error == "server went away" and not panel.busy
+
+
+def test_an_extractive_answer_shows_no_warning(docs: InteractiveShell) -> None:
+    """Sources retrieved but not cited are normal (the extractive answer cites the best ones):
+    the panel lists every source and raises no warning line for them."""
+    panel = RagPanel("docs", question="space note number 4", k=4)
+    assert panel.cited and len(panel.sources) == 4 and len(panel.cited) < 4
+    assert panel.warnings == []

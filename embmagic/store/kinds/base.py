@@ -27,16 +27,21 @@ cheaper than steering a graph or inverted lists around a sparse selector, and ex
 ID_BYTES = 8
 """An int64 id in an IndexIDMap2's table (and again in IVF lists)."""
 
+INT32_MAX = 2**31 - 1
+"""The largest value FAISS's `int` parameters (efSearch, M...) take: the default upper bound of
+every index parameter, so a value a flag or a manifest gives never overflows at search time."""
+
 
 @dataclass(frozen=True)
 class Param:
-    """One index parameter: its name, the `%emb index` flag that sets it, a help line, and its
-    default (None: chosen automatically). Values are positive integers."""
+    """One index parameter: its name, the `%emb index` flag that sets it, a help line, its
+    default (None: chosen automatically) and its largest value. Values are positive integers."""
 
     name: str
     flag: str
     help: str
     default: Any = None
+    maximum: int = INT32_MAX
 
 
 class VectorIndex(ABC):
@@ -68,10 +73,13 @@ class VectorIndex(ABC):
             msg = f"unknown {cls.kind} index parameter(s) {', '.join(unknown)}; valid: {valid}"
             raise InvalidArgumentError(msg)
         merged = {**defaults, **params}
-        for name, value in merged.items():
+        for spec in cls.param_specs:
+            value = merged[spec.name]
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                      or value <= 0):
-                msg = f"{cls.kind} parameter {name} must be a positive integer, got {value!r}"
+                                      or not 0 < value <= spec.maximum):
+                shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+                msg = (f"{cls.kind} parameter {spec.name} must be an integer from 1 to "
+                       f"{spec.maximum:,}, got {shown}")
                 raise InvalidArgumentError(msg)
         return merged
 

@@ -15,15 +15,21 @@ from embmagic.store.kinds.base import ID_BYTES, Param, expect_type, flat_codes_v
 from embmagic.store.topk import IdArray
 from embmagic.types import Vectors
 
+BEAM_MAX = 1_000_000
+"""Largest ef_construction / ef_search: FAISS allocates a heap of that many entries per search
+(a beam wider than the collection only costs memory). A k above it still widens the beam."""
+
 
 class HnswIndex(AppendOnlyIndex):
     """HNSW with M links per node; `ef_search` trades speed for recall (raised to k if below)."""
 
     kind = "hnsw"
     param_specs: ClassVar[tuple[Param, ...]] = (
-        Param("M", "--m", "links per node (more: better recall, more memory)", 32),
-        Param("ef_construction", "--ef-construction", "beam width while building", 200),
-        Param("ef_search", "--ef-search", "beam width while searching (recall vs speed)", 128),
+        Param("M", "--m", "links per node (more: better recall, more memory)", 32, 1_024),
+        Param("ef_construction", "--ef-construction", "beam width while building", 200,
+              BEAM_MAX),
+        Param("ef_search", "--ef-search", "beam width while searching (recall vs speed)", 128,
+              BEAM_MAX),
     )
 
     def __init__(self, dim: int, params: dict[str, Any] | None = None,

@@ -40,10 +40,12 @@ def pq_subquantizers(dim: int) -> int:
 
 
 IVFPQ_SCHEMA: tuple[Param, ...] = (
-    Param("nlist", "--nlist", "inverted lists (fixed at training; default ~sqrt(n))"),
-    Param("nprobe", "--nprobe", "lists scanned per query (recall vs speed)"),
-    Param("k_factor", "--k-factor", "candidates re-ranked per result (k_factor * k)", 10),
-    Param("pq_m", "--m", "PQ sub-quantisers (must divide the dimension)"),
+    Param("nlist", "--nlist", "inverted lists (fixed at training; default ~sqrt(n))",
+          maximum=1 << 20),
+    Param("nprobe", "--nprobe", "lists scanned per query (recall vs speed)", maximum=1 << 20),
+    Param("k_factor", "--k-factor", "candidates re-ranked per result (k_factor * k)", 10,
+          maximum=1_000),
+    Param("pq_m", "--m", "PQ sub-quantisers (must divide the dimension)", maximum=65_536),
 )
 """The parameters of ivfpq, in memory and on disk."""
 

@@ -1,6 +1,7 @@
 // The one place that touches WebGL: regl-scatterplot behind the small `Scatter` interface.
 import createScatterplot from "regl-scatterplot";
 import type { Scatter, ScatterData, ScatterEvents, ScatterOptions, SelectMode } from "./types";
+import { SELECT_COLOR } from "./view";
 
 type Plot = ReturnType<typeof createScatterplot>;
 type InitialProperties = NonNullable<Parameters<typeof createScatterplot>[0]>;
@@ -15,10 +16,16 @@ export function createReglScatter({ canvas, width, height, background }: Scatter
     height,
     backgroundColor: background,
     pointColor: DEFAULT_COLOR,
-    pointColorActive: "#ff6d00",
+    pointColorActive: SELECT_COLOR,
+    // the hovered point keeps its colour (the default, white, hides it on a white canvas);
+    // the widget draws a ring around it
+    pointColorHover: DEFAULT_COLOR,
     pointSizeSelected: 2,
+    // dots keep the size the widget sets (pointStyle) at every zoom and whatever the fit's
+    // stretch: the default grows them with the camera's x scale
+    pointScaleMode: "constant",
     pointOutlineWidth: 2,
-    lassoColor: "#ff6d00",
+    lassoColor: SELECT_COLOR,
     lassoType: "freeform",
     // build the spatial index on the main thread: no blob: Worker (CSP-restricted front ends)
     spatialIndexUseWorker: false,
@@ -51,6 +58,10 @@ export function createReglScatter({ canvas, width, height, background }: Scatter
       if (style.colors) {
         const colors = style.colors.length > 0 ? style.colors : [DEFAULT_COLOR];
         props.pointColor = colors;
+        // one active and one hover colour per category (lists of the same length as the
+        // colours): the selection is SELECT_COLOR in every category, hover the point's own
+        props.pointColorActive = colors.map(() => SELECT_COLOR);
+        props.pointColorHover = colors;
         props.colorBy = hasCategories || colors.length > 1 ? "valueA" : null;
       }
       if (style.pointSize !== undefined) props.pointSize = style.pointSize;
@@ -65,6 +76,10 @@ export function createReglScatter({ canvas, width, height, background }: Scatter
     },
     view() {
       return plot.get("cameraView");
+    },
+    setView(view: number[]) {
+      // a copy: the camera updates the array it holds in place on pan and zoom
+      void plot.set({ cameraView: [...view] } as unknown as Partial<Settable>);
     },
     on<E extends keyof ScatterEvents>(event: E, handler: ScatterEvents[E]) {
       const call = handler as (...args: unknown[]) => void;

@@ -35,6 +35,8 @@ export interface MapTraits {
   error: string;
   created_at: number;
   height: number;
+  /** a saved page (`m.save_html`): no kernel, so the query box is disabled with a note */
+  standalone?: boolean;
 }
 
 export type SelectMode = "lasso" | "box";
@@ -72,6 +74,9 @@ export interface Scatter {
   resize(width: number, height: number): void;
   /** the camera's 4×4 view matrix (column-major) */
   view(): ArrayLike<number>;
+  /** set the camera's view matrix (the fitted view, `fitView` in view.ts); without it the
+   * camera stays where the scatterplot puts it */
+  setView?(view: number[]): void;
   on<E extends keyof ScatterEvents>(event: E, handler: ScatterEvents[E]): void;
   destroy(): void;
 }
