@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from embmagic.app.map_data import PALETTE, MapData
+from embmagic.app.map_data import PALETTE, MapData, check_same_embeddings
 from embmagic.core.clusters import check_cluster_count, cluster_vectors, distinctive_words
-from embmagic.errors import InvalidArgumentError, ModelMismatchError
+from embmagic.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     from embmagic.store import BaseCollection as Collection
@@ -90,14 +90,7 @@ def map_clusters(
 
 def _check_clusterable(collections: Sequence[Collection]) -> None:
     """Same embeddings everywhere, and every collection writable (else its one-line error)."""
-    first = collections[0]
-    for other in collections[1:]:
-        if (other.model_id, other.dim) != (first.model_id, first.dim):
-            msg = (
-                f"collections {first.name!r} and {other.name!r} hold different embeddings "
-                f"({first.model_id}, {other.model_id}): cluster them separately"
-            )
-            raise ModelMismatchError(msg)
+    check_same_embeddings(collections, "cluster")
     for collection in collections:
         collection.check_writable()
 

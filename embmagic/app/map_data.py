@@ -122,15 +122,21 @@ def build_map_data(
     )  # fmt: skip
 
 
-def _check_compatible(collections: Sequence[Collection]) -> None:
+def check_same_embeddings(collections: Sequence[Collection], verb: str = "map") -> None:
+    """ModelMismatchError unless every collection holds the same model's vectors (what a map,
+    or clustering, over several collections needs)."""
     first = collections[0]
     for other in collections[1:]:
         if (other.model_id, other.dim) != (first.model_id, first.dim):
             msg = (
                 f"collections {first.name!r} and {other.name!r} hold different embeddings "
-                f"({first.model_id}, {other.model_id}): map them separately"
+                f"({first.model_id}, {other.model_id}): {verb} them separately"
             )
             raise ModelMismatchError(msg)
+
+
+def _check_compatible(collections: Sequence[Collection]) -> None:
+    check_same_embeddings(collections)
     names = [c.name for c in collections]
     if len(set(names)) != len(names):
         raise InvalidArgumentError("a collection is named twice: list each collection once")

@@ -118,6 +118,17 @@ HOSTS = ("lab", "notebook7")
 """The Jupyter front ends the browser tests run in: JupyterLab 4 and Jupyter Notebook 7."""
 
 
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM a server's whole process group, wait up to 15 s, then SIGKILL what is left."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=15)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+
+
 class JupyterLab:
     """`python -m jupyterlab` (host "lab") or `python -m notebook` (host "notebook7", Jupyter
     Notebook 7) on 127.0.0.1:<free port>, token auth, root `root`.
@@ -239,13 +250,7 @@ class JupyterLab:
             return
         if self.proc.poll() is None:
             self.shutdown_kernels()
-            # SIGTERM: the server shuts its kernels down, then exits; then the whole group
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=15)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
+        stop_group(self.proc)  # SIGTERM: the server shuts its kernels down, then exits
         self.proc = None
 
     def __enter__(self) -> JupyterLab:

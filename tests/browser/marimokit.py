@@ -8,9 +8,7 @@ widgets use.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,7 +16,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from labkit import QUIET_ENV, HarnessError, free_port
+from labkit import QUIET_ENV, HarnessError, free_port, stop_group
 
 
 class MarimoApp:
@@ -69,16 +67,9 @@ class MarimoApp:
             return "(no log)"
 
     def stop(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=15)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        self.proc = None
+        if self.proc is not None:
+            stop_group(self.proc)
+            self.proc = None
 
     def __enter__(self) -> MarimoApp:
         return self.start()
