@@ -86,3 +86,14 @@ export function encodeRows(rows: ArrayLike<number>): { rows: Uint32Array; buffer
   if (!LITTLE_ENDIAN) for (let i = 0; i < out.length; i++) buffer.setUint32(i * 4, out[i], true);
   return { rows: out, buffer };
 }
+
+/** Message buffers as DataViews (hosts hand over DataView, ArrayBuffer or typed arrays). */
+export function asViews(buffers: unknown): DataView[] {
+  if (!Array.isArray(buffers)) return [];
+  return buffers.flatMap((b) => {
+    if (b instanceof DataView) return [b];
+    if (b instanceof ArrayBuffer) return [new DataView(b)];
+    if (ArrayBuffer.isView(b)) return [new DataView(b.buffer, b.byteOffset, b.byteLength)];
+    return [];
+  });
+}

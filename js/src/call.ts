@@ -3,6 +3,7 @@
 // Only the module contract every host implements is used: `model.send` for the request and the
 // model's "msg:custom" event for the reply. anywidget's RPC helper is left alone on purpose:
 // marimo (and possibly VS Code, Colab) do not provide it, and every call would fail there.
+import { asViews } from "./buffers";
 import type { AnyModel, Handler } from "./types";
 
 export const REQUEST = "embmagic-request";
@@ -52,16 +53,6 @@ export function requestId(): string {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function asViews(buffers: unknown): DataView[] {
-  if (!Array.isArray(buffers)) return [];
-  return buffers.flatMap((b) => {
-    if (b instanceof DataView) return [b];
-    if (b instanceof ArrayBuffer) return [new DataView(b)];
-    if (ArrayBuffer.isView(b)) return [new DataView(b.buffer, b.byteOffset, b.byteLength)];
-    return [];
-  });
 }
 
 /**

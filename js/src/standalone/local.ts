@@ -1,6 +1,6 @@
 // The saved map's stand-in for Python (docs/widgets.md, "Standalone HTML"): a local model with
 // anywidget's model interface, and the map's commands answered from the data in the page.
-import { decode } from "../buffers";
+import { asViews, decode } from "../buffers";
 import { REPLY, REQUEST } from "../call";
 import type { AnyModel, Handler } from "../types";
 
@@ -57,16 +57,6 @@ export function decodeState(saved: unknown): Record<string, unknown> {
     }
   }
   return out;
-}
-
-function asViews(buffers: unknown): DataView[] {
-  if (!Array.isArray(buffers)) return [];
-  return buffers.flatMap((b) => {
-    if (b instanceof DataView) return [b];
-    if (b instanceof ArrayBuffer) return [new DataView(b)];
-    if (ArrayBuffer.isView(b)) return [new DataView(b.buffer, b.byteOffset, b.byteLength)];
-    return [];
-  });
 }
 
 function messageOf(err: unknown): string {
