@@ -191,12 +191,12 @@ def embed_files_on_ray(session: Session, name: str, pattern: str, *, chunk: int 
 
 def run_on_ray(session: Session, ingest: Ingest, source: Source, *, model: str | None,
                out: str | None, settings: RaySettings | None) -> RayEmbedResult:
-    """The Ray job into `ingest` (a new collection is registered only once it all succeeded)."""
+    """The Ray job into `ingest` (a new collection is registered only once it all succeeded);
+    callers check `require_ray()` first, before reading anything."""
     from dataclasses import replace
 
-    from embmagic.core.distributed import embed_on_ray, require_ray
+    from embmagic.core.distributed import embed_on_ray
 
-    require_ray()
     start = time.perf_counter()
     opts = session.options
     settings = settings or opts.ray_settings()

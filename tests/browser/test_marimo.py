@@ -19,10 +19,8 @@ from test_widgets_browser import (
     canvas_box,
     hover,
     isolated_rows,
-    lasso,
-    rows_in,
+    lasso_around,
     set_range_by_mouse,
-    to_page,
     wait_rows,
 )
 from widget_data import build
@@ -192,14 +190,8 @@ def test_widgets_work_in_marimo(marimo: MarimoApp, expected: Workspace, browser:
         assert wait_state(marimo, lambda s: s["last_hits"] == want)["last_hits"] == want
 
         # lasso: the rows inside come back to Python as m.selected
-        page.mouse.move(0, 0)
-        box = canvas_box(root)
-        pix = [to_page(c, box) for c in coords]
-        cx, cy = sorted(x for x, _ in pix)[len(pix) // 2], sorted(y for _, y in pix)[len(pix) // 2]
-        half = box["height"] * 0.12
-        x0, y0, x1, y1 = cx - half, cy - half, cx + half, cy + half
-        lasso(page, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
-        inside, near = rows_in(coords, box, (x0, y0, x1, y1))
+        inside, near = lasso_around(page, root, coords, list(range(len(coords))), size=0.12,
+                                    right=1.0, bottom=1.0)  # fmt: skip
         got = wait_state(marimo, lambda s: bool(s["selected"]))["selected"]
         rows = {local.data.row_of("a", i) for i in got}
         assert inside and inside <= rows <= near, (sorted(inside), sorted(rows))

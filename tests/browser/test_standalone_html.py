@@ -16,7 +16,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from labkit import ARTIFACTS
 from playwright.sync_api import expect
-from test_widgets_browser import T, canvas_box, hover, isolated_rows, lasso, rows_in, to_page
+from test_widgets_browser import T, canvas_box, hover, isolated_rows, lasso_around
 
 from embmagic.widgets import Map
 from embmagic.widgets.standalone import hover_rows
@@ -135,16 +135,8 @@ def test_saved_map_works_from_file_without_a_kernel(saved: tuple[Map, Path], bro
             expect(tip.locator(".where")).to_have_text(f"{collection.name}/{record.id}")
 
         # selection: Shift+drag around the middle of the first category's points
-        page.mouse.move(0, 0)
-        box = canvas_box(root)
-        first = [to_page(c, box) for c, cat in zip(coords, m.data.category, strict=True)
-                 if cat == 0]  # fmt: skip
-        cx = sorted(x for x, _ in first)[len(first) // 2]
-        cy = sorted(y for _, y in first)[len(first) // 2]
-        half = box["height"] * 0.08
-        x0, y0, x1, y1 = cx - half, cy - half, cx + half * 1.2, cy + half * 0.8
-        lasso(page, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
-        inside, near = rows_in(coords, box, (x0, y0, x1, y1))
+        first = [i for i, cat in enumerate(m.data.category) if cat == 0]
+        inside, near = lasso_around(page, root, coords, first)
         assert inside, "no point inside the dragged rectangle: pick another one"
         selected = root.locator("[data-testid=map-selected]")
         expect(selected).to_contain_text("selected", timeout=T)

@@ -175,17 +175,9 @@ def test_map_legend_hover_query_and_selection(notebook: Any) -> None:
     p.nb.screenshot(root, "map")
 
     # selection: shift + drag a rectangle; Python gets the rows inside it
-    page.mouse.move(0, 0)
-    box = canvas_box(root)
     # a rectangle over the middle of the first legend category's points
-    first = [to_page(c, box) for c, cat in zip(coords, categories, strict=True) if cat == 0]
-    cx = sorted(x for x, _ in first)[len(first) // 2]
-    cy = sorted(y for _, y in first)[len(first) // 2]
-    half = box["height"] * 0.08
-    x0, y0, x1, y1 = cx - half, cy - half, cx + half * 1.2, cy + half * 0.8
-    # three sides: the lasso closes itself (ending on the start would count as a click)
-    lasso(page, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
-    inside, near = rows_in(coords, box, (x0, y0, x1, y1))
+    first = [i for i, cat in enumerate(categories) if cat == 0]
+    inside, near = lasso_around(page, root, coords, first)
     assert inside, "no point inside the dragged rectangle: pick another one"
     try:  # the front end's own count, shown as it sends the rows to Python
         expect(root.locator("[data-testid=map-selected]")).to_contain_text(
@@ -386,6 +378,30 @@ def lasso(page: Any, corners: list[tuple[float, float]]) -> None:
     page.wait_for_timeout(60)
     page.mouse.up()
     page.keyboard.up("Shift")
+
+
+def lasso_around(
+    page: Any,
+    root: Any,
+    coords: list[list[float]],
+    rows: list[int],
+    *,
+    size: float = 0.08,
+    right: float = 1.2,
+    bottom: float = 0.8,
+) -> tuple[set[int], set[int]]:
+    """Shift+drag a rectangle around the middle of `rows`' points (half-height `size` of the
+    canvas, stretched by `right` and `bottom`); the rows surely and possibly inside it."""
+    page.mouse.move(0, 0)
+    box = canvas_box(root)
+    pix = [to_page(coords[r], box) for r in rows]
+    cx = sorted(x for x, _ in pix)[len(pix) // 2]
+    cy = sorted(y for _, y in pix)[len(pix) // 2]
+    half = box["height"] * size
+    x0, y0, x1, y1 = cx - half, cy - half, cx + half * right, cy + half * bottom
+    # three sides: the lasso closes itself (ending on the start would count as a click)
+    lasso(page, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+    return rows_in(coords, box, (x0, y0, x1, y1))
 
 
 def rows_in(

@@ -48,6 +48,22 @@ def invoke(widget: Any, name: str, msg: Any, buffers: list[Any] | None = None) -
     return {"ok": False, "error": reply["error"]}
 
 
+def refused_in_one_line(shell: InteractiveShell, line: str, message: str) -> None:
+    """`%magic rest` (given as "magic rest") fails with one UsageError line holding `message`
+    and leaves every collection as it was."""
+    from IPython.core.error import UsageError
+
+    from tests.conftest import snapshot
+
+    before = snapshot(shell)
+    magic, _, rest = line.partition(" ")
+    with pytest.raises(UsageError) as info:
+        shell.run_line_magic(magic, rest)
+    text = str(info.value)
+    assert message in text and "\n" not in text
+    assert snapshot(shell) == before
+
+
 @pytest.fixture
 def docs(ip: InteractiveShell) -> InteractiveShell:
     """Two collections of the fake encoder: `docs` (30 records, topic metadata), `faq` (10)."""

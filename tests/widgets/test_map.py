@@ -13,7 +13,7 @@ from ipywidgets.widgets.widget import _remove_buffers
 from embmagic.widgets import Map
 from embmagic.widgets.buffers import from_wire
 from tests.conftest import magics_of, snapshot
-from tests.widgets.conftest import TOPICS, invoke
+from tests.widgets.conftest import TOPICS, invoke, refused_in_one_line
 
 
 def collection(ip: InteractiveShell, name: str) -> Any:
@@ -163,13 +163,7 @@ def test_map_magic_errors_are_one_line_and_change_nothing(
     if "umap" in line and importlib.util.find_spec("umap") is not None:
         return  # umap-learn installed: that line works
     docs.user_ns["number"] = 3
-    before = snapshot(docs)
-    magic, _, rest = line.partition(" ")
-    with pytest.raises(UsageError) as info:
-        docs.run_line_magic(magic, rest)
-    text = str(info.value)
-    assert message in text and "\n" not in text
-    assert snapshot(docs) == before
+    refused_in_one_line(docs, line, message)
 
 
 def test_collections_of_different_models_cannot_share_a_map(docs: InteractiveShell) -> None:

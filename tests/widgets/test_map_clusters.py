@@ -14,7 +14,7 @@ from embmagic.core.clusters import cluster_vectors
 from embmagic.widgets import Map
 from embmagic.widgets.buffers import from_wire
 from tests.conftest import magics_of, snapshot
-from tests.widgets.conftest import TOPICS
+from tests.widgets.conftest import TOPICS, refused_in_one_line
 
 
 def collection(ip: InteractiveShell, name: str) -> Any:
@@ -142,13 +142,7 @@ def test_bad_cluster_requests_are_one_line_and_change_nothing(
     docs: InteractiveShell, line: str, message: str
 ) -> None:
     docs.run_cell_magic("embed", "tiny", "one\ntwo")
-    before = snapshot(docs)
-    magic, _, rest = line.partition(" ")
-    with pytest.raises(UsageError) as info:
-        docs.run_line_magic(magic, rest)
-    text = str(info.value)
-    assert message in text and "\n" not in text
-    assert snapshot(docs) == before
+    refused_in_one_line(docs, line, message)
 
 
 def test_a_read_only_collection_is_refused_before_anything_changes(
