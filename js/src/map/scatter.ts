@@ -1,5 +1,6 @@
 // The one place that touches WebGL: regl-scatterplot behind the small `Scatter` interface.
 import createScatterplot from "regl-scatterplot";
+import { PointGrid } from "./pick";
 import type { Scatter, ScatterData, ScatterEvents, ScatterOptions, SelectMode } from "./types";
 import { SELECT_COLOR } from "./view";
 
@@ -37,6 +38,38 @@ export function createReglScatter({ canvas, width, height, background }: Scatter
   const plot: Plot = createScatterplot(initial as unknown as Partial<InitialProperties>);
   const subscriptions: { event: string; handler: unknown }[] = [];
   let hasCategories = false;
+  // hover: picked here, not by regl-scatterplot, which redraws every point on each mouse move
+  // over a point (pick.ts says why)
+  let size = { width, height };
+  let pointSize = 6;
+  let positions: ScatterData | null = null;
+  let grid: PointGrid | null = null;
+  let hovered = -1;
+  const hoverHandlers: { over: ((row: number) => void)[]; out: (() => void)[] } = { over: [], out: [] };
+  const setHovered = (row: number) => {
+    if (row === hovered) return;
+    hovered = row;
+    if (row >= 0) for (const over of hoverHandlers.over) over(row);
+    else for (const out of hoverHandlers.out) out();
+  };
+  const pickAt = (event: MouseEvent): number => {
+    if (!positions || !plot.get("isPointsDrawn")) return -1;
+    grid ??= new PointGrid(positions.x, positions.y);
+    const rect = canvas.getBoundingClientRect();
+    const radius = Math.max(4, pointSize / 2 + 2);
+    return grid.nearest(plot.get("cameraView"), size.width, size.height,
+      event.clientX - rect.left, event.clientY - rect.top, radius);
+  };
+  const onMove = (event: MouseEvent) => {
+    // a drag (pan, lasso, box) stays the scatterplot's; a plain move is a hover, and the
+    // scatterplot never sees it (its window listener would redraw the canvas)
+    if (event.buttons !== 0) return;
+    event.stopPropagation();
+    setHovered(pickAt(event));
+  };
+  const onLeave = () => setHovered(-1);
+  canvas.addEventListener("mousemove", onMove);
+  canvas.addEventListener("mouseleave", onLeave);
 
   const sub = (event: Parameters<Plot["subscribe"]>[0], handler: (payload: never) => void) => {
     subscriptions.push(plot.subscribe(event, handler as never));
@@ -50,12 +83,21 @@ export function createReglScatter({ canvas, width, height, background }: Scatter
         valueA: data.category ?? new Uint8Array(data.x.length),
       };
       const spatialIndex = samePositions && plot.get("isPointsDrawn") ? plot.get("spatialIndex") : undefined;
+      if (!samePositions || !positions) {
+        positions = data;
+        grid = null;
+        setHovered(-1);
+      }
       hasCategories = data.category !== null;
       await plot.draw(points, {
         zDataType: "categorical",
         preventFilterReset: samePositions,
         ...(spatialIndex ? { spatialIndex } : {}),
       });
+      // the hover grid, built while the user looks at the first frame rather than on first hover
+      setTimeout(() => {
+        if (positions === data) grid ??= new PointGrid(data.x, data.y);
+      }, 0);
     },
     style(style) {
       const props: Record<string, unknown> = {};
@@ -68,7 +110,10 @@ export function createReglScatter({ canvas, width, height, background }: Scatter
         props.pointColorHover = colors;
         props.colorBy = hasCategories || colors.length > 1 ? "valueA" : null;
       }
-      if (style.pointSize !== undefined) props.pointSize = style.pointSize;
+      if (style.pointSize !== undefined) {
+        props.pointSize = style.pointSize;
+        pointSize = style.pointSize;
+      }
       if (style.opacity !== undefined) props.opacity = style.opacity;
       void plot.set(props as Partial<Settable>);
     },
@@ -76,6 +121,7 @@ export function createReglScatter({ canvas, width, height, background }: Scatter
       void plot.set({ lassoType: mode === "box" ? "rectangle" : "freeform" } as unknown as Partial<Settable>);
     },
     resize(w: number, h: number) {
+      size = { width: w, height: h };
       void plot.set({ width: w, height: h });
     },
     view() {
@@ -89,10 +135,10 @@ export function createReglScatter({ canvas, width, height, background }: Scatter
       const call = handler as (...args: unknown[]) => void;
       switch (event) {
         case "pointOver":
-          sub("pointOver", (row: number) => call(row));
+          hoverHandlers.over.push((row) => call(row));
           break;
         case "pointOut":
-          sub("pointOut", () => call());
+          hoverHandlers.out.push(() => call());
           break;
         case "select":
           sub("select", (payload: { points: number[] }) => call(payload.points));
@@ -109,6 +155,9 @@ export function createReglScatter({ canvas, width, height, background }: Scatter
       }
     },
     destroy() {
+      canvas.removeEventListener("mousemove", onMove);
+      canvas.removeEventListener("mouseleave", onLeave);
+      hoverHandlers.over.length = hoverHandlers.out.length = 0;
       for (const s of subscriptions) plot.unsubscribe(s as never);
       subscriptions.length = 0;
       plot.destroy();
