@@ -12,6 +12,7 @@ returns None, so the backend keeps `preprocess`, if any id, mask or key differs.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -62,26 +63,43 @@ def _build(model: Any) -> Tokenize | None:
     rust.enable_truncation(
         int(max_length), strategy="longest_first", direction=wrapper.truncation_side
     )
-    rust.enable_padding(
-        direction=wrapper.padding_side,
-        pad_id=wrapper.pad_token_id,
-        pad_type_id=wrapper.pad_token_type_id,
-        pad_token=wrapper.pad_token,
-    )
+    rust.no_padding()  # padded below, in NumPy: one array per batch, not one list per row
+    left = wrapper.padding_side == "left"
+    pad_id = int(wrapper.pad_token_id)
     wanted = list(wrapper.model_input_names)
+    if not set(wanted) <= {"input_ids", "attention_mask", "token_type_ids"}:
+        return None
 
     def tokenize(texts: Sequence[str]) -> Features:
         import torch
 
         encodings = rust.encode_batch([t.strip() for t in texts])
-        features: Features = {}
-        for name in wanted:
-            field = _FIELDS[name]
-            rows = np.array([getattr(e, field) for e in encodings], dtype=np.int64)
-            features[name] = torch.from_numpy(rows)
-        return features
+        arrays = padded_ids([e.ids for e in encodings], pad_id, left=left)
+        return {name: torch.from_numpy(arrays[name]) for name in wanted}
 
     return tokenize
+
+
+def padded_ids(rows: Sequence[Sequence[int]], pad_id: int, *, left: bool = False
+               ) -> dict[str, np.ndarray[Any, Any]]:
+    """`input_ids` padded to the longest row, its `attention_mask`, and zero `token_type_ids`
+    (a single sequence; the load-time probe proves it for the model), as int64 arrays.
+
+    One pass over the token ids: no per-row mask or type-id lists. On an H100 the per-row Python
+    lists of the Rust encodings, built under the GIL, were what capped the pipeline.
+    """
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    width = int(lengths.max()) if len(rows) else 0
+    columns = np.arange(width)
+    mask = columns >= (width - lengths)[:, None] if left else columns < lengths[:, None]
+    ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+    ids[mask] = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64,
+                            count=int(lengths.sum()))  # fmt: skip
+    return {
+        "input_ids": ids,
+        "attention_mask": mask.astype(np.int64),
+        "token_type_ids": np.zeros_like(ids),
+    }
 
 
 _FIELDS = {"input_ids": "ids", "attention_mask": "attention_mask", "token_type_ids": "type_ids"}

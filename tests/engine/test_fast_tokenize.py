@@ -9,7 +9,7 @@ import pytest
 
 from embmagic.engine import Engine
 from embmagic.engine.corpus import stdlib_sentences
-from embmagic.engine.fast_tokenize import PROBE_TEXTS, fast_tokenizer_for
+from embmagic.engine.fast_tokenize import PROBE_TEXTS, fast_tokenizer_for, padded_ids
 from embmagic.engine.st_torch import SentenceTransformerBackend
 
 pytestmark = pytest.mark.model
@@ -72,3 +72,22 @@ def test_fast_and_reference_paths_give_the_same_vectors(minilm_torch: Engine) ->
     fast = Engine(minilm_torch.backend, batch_size=16, progress=False, cache_size=1)
     slow = Engine(reference, batch_size=16, progress=False, cache_size=1)
     assert np.allclose(fast.embed(texts), slow.embed(texts), atol=1e-6)
+
+
+@pytest.mark.parametrize("left", [False, True])
+def test_padded_ids_pads_each_row_to_the_longest(left: bool) -> None:
+    rows = [[101, 7, 102], [101, 102], [101, 5, 6, 8, 102], []]
+    out = padded_ids(rows, 0, left=left)
+    ids, mask = out["input_ids"], out["attention_mask"]
+    assert ids.shape == mask.shape == out["token_type_ids"].shape == (4, 5)
+    assert ids.dtype == mask.dtype == np.int64 and not out["token_type_ids"].any()
+    for row, got, m in zip(rows, ids, mask, strict=True):
+        pad = [0] * (5 - len(row))
+        assert list(got) == (pad + row if left else row + pad)
+        ones = [1] * len(row)
+        assert list(m) == ([0] * len(pad) + ones if left else ones + [0] * len(pad))
+
+
+def test_padded_ids_of_no_rows_is_empty() -> None:
+    out = padded_ids([], 0)
+    assert out["input_ids"].shape == (0, 0) and out["attention_mask"].shape == (0, 0)
