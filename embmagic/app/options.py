@@ -34,8 +34,8 @@ class SecretTrait(TraitType[Secret | None, Secret | str | None]):
         return None
 
 
-_POSITIVE = ("k", "batch_size", "display_limit", "text_width", "max_answer_tokens",
-             "ray_batch_size", "ray_threads")
+_POSITIVE = ("k", "batch_size", "gpu_batch_size", "display_limit", "text_width",
+             "max_answer_tokens", "ray_batch_size", "ray_threads")
 _MAX_COUNT = 1_000_000
 """The largest value of every count option: far above any useful one, far below what would
 overflow a C int or exhaust memory when the option is used."""
@@ -55,7 +55,10 @@ class Options(HasTraits):
     device = Unicode("auto", help="Device for models: auto, cpu, cuda, cuda:N or mps.").tag(
         config=True
     )
-    batch_size = Integer(32, help="Texts per encoding batch.").tag(config=True)
+    batch_size = Integer(32, help="Texts per encoding batch on the CPU.").tag(config=True)
+    gpu_batch_size = Integer(
+        512, help="Texts per encoding batch on a GPU (CUDA, MPS); halved on out-of-memory."
+    ).tag(config=True)
     display_limit = Integer(20, help="Most table rows shown in a cell's output.").tag(config=True)
     text_width = Integer(80, help="Characters of record text shown per table row.").tag(config=True)
     generator = Unicode(

@@ -44,6 +44,7 @@ class Session:
 
             engine = load_engine(
                 model, device=device, batch_size=batch_size or self.options.batch_size,
+                gpu_batch_size=None if batch_size else self.options.gpu_batch_size,
                 progress=self.options.progress if progress is None else progress,
             )  # fmt: skip
             self.engines[key] = engine

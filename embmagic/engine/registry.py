@@ -52,6 +52,7 @@ def load_engine(
     *,
     device: str = "auto",
     batch_size: int = 32,
+    gpu_batch_size: int | None = None,
     cache_size: int = 200_000,
     progress: bool | None = None,
     backend: str = "auto",
@@ -62,13 +63,25 @@ def load_engine(
 
     `backend` picks how `minilm` runs: "torch", "onnx", or "auto" (see docs/engine.md).
     `threads` caps the CPU threads a model uses (None: every core); for processes that share a
-    machine, such as Ray's engine actors.
+    machine, such as Ray's engine actors. `gpu_batch_size`, when given, replaces `batch_size`
+    for a model that runs on a GPU (CUDA or MPS): see `batch_size_for`.
     """
-    if batch_size < 1:
-        msg = f"batch_size must be >= 1, got {batch_size}"
-        raise InvalidArgumentError(msg)
+    for name, size in (("batch_size", batch_size), ("gpu_batch_size", gpu_batch_size)):
+        if size is not None and size < 1:
+            msg = f"{name} must be >= 1, got {size}"
+            raise InvalidArgumentError(msg)
     chosen = load_backend(model, device=device, backend=backend, threads=threads)
-    return Engine(chosen, batch_size=batch_size, cache_size=cache_size, progress=progress)
+    size = batch_size_for(chosen.device, batch_size, gpu_batch_size)
+    return Engine(chosen, batch_size=size, cache_size=cache_size, progress=progress)
+
+
+def batch_size_for(device: str, batch_size: int, gpu_batch_size: int | None) -> int:
+    """Texts per batch on `device`: `gpu_batch_size` on an accelerator when given, else
+    `batch_size`. A GPU needs large batches: on an H200 the pipeline did 34,800 sentences/s at
+    512 against 3,900 for `encode` at 32 (docs/engine.md); CPUs gain nothing from them."""
+    if gpu_batch_size is not None and device != "cpu":
+        return gpu_batch_size
+    return batch_size
 
 
 def load_backend(

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from embmagic.engine import choose_device, list_models, load_engine
+from embmagic.engine.registry import batch_size_for
 from embmagic.errors import InvalidArgumentError, ModelNotFoundError
 
 
@@ -86,3 +87,26 @@ def test_choose_device() -> None:
         assert choose_device("auto") == "cuda"
     with pytest.raises(InvalidArgumentError, match="valid"):
         choose_device("gpu")
+
+
+def test_a_gpu_gets_its_own_batch_size_and_a_cpu_keeps_batch_size() -> None:
+    assert batch_size_for("cuda", 32, 512) == 512
+    assert batch_size_for("cuda:1", 32, 2048) == 2048
+    assert batch_size_for("mps", 32, 256) == 256
+    assert batch_size_for("cpu", 32, 512) == 32
+    assert batch_size_for("cuda", 64, None) == 64  # not given: batch_size everywhere
+    # the fake model runs on the CPU: the GPU size is ignored there
+    assert load_engine("fake", batch_size=16, gpu_batch_size=1024).batch_size == 16
+    with pytest.raises(InvalidArgumentError, match="gpu_batch_size must be >= 1"):
+        load_engine("fake", gpu_batch_size=0)
+
+
+def test_the_session_engine_uses_the_gpu_batch_size_on_a_gpu_only() -> None:
+    import torch
+
+    from embmagic.app.session import Session
+
+    session = Session()
+    session.options.batch_size, session.options.gpu_batch_size = 24, 768
+    engine = session.engine("minilm")
+    assert engine.batch_size == (768 if torch.cuda.is_available() else 24)

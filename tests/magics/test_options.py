@@ -24,6 +24,8 @@ BAD_OPTIONS: list[tuple[str, str, str]] = [
     ("device", "''", "device must be one of"),
     ("batch_size", "2_000_000", "batch_size must be at most 1,000,000"),
     ("batch_size", "0", "batch_size must be at least 1"),
+    ("gpu_batch_size", "0", "gpu_batch_size must be at least 1"),
+    ("gpu_batch_size", "10**7", "gpu_batch_size must be at most 1,000,000"),
     ("display_limit", "0", "display_limit must be at least 1"),
     ("text_width", "10**7", "text_width must be at most"),
     ("generator", "''", "generator must be a non-empty name"),
