@@ -2,6 +2,7 @@
 
     python bench/bench_gpu.py              # 100,000 short sentences
     python bench/bench_gpu.py -n 20000 --batch-size 1024
+    python bench/bench_gpu.py --also 1024,2048   # the engine at more batch sizes, same run
 
 Both run in this process on the same texts and the same fp16 weights: raw encode with its
 default batch of 32 and with the engine's batch size; the engine with a fresh cache (every
@@ -42,6 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=100_000, help="number of sentences")
     parser.add_argument("--batch-size", type=int, default=512, help="engine batch size")
+    parser.add_argument("--also", default="", help="more engine batch sizes, comma-separated")
     args = parser.parse_args()
     import torch
 
@@ -66,6 +68,12 @@ def main() -> None:
         rows.append((f"raw encode, fp16, batch {batch}", secs, np.asarray(vecs)))
     secs, vecs = seconds(lambda: engine.embed(texts))
     rows.append((f"engine torch pipeline, batch {engine.batch_size}", secs, vecs))
+    for size in (int(s) for s in args.also.split(",") if s.strip()):
+        engine.cache.clear()
+        engine.batch_size = size
+        secs, vecs = seconds(lambda: engine.embed(texts))
+        rows.append((f"engine torch pipeline, batch {size}", secs, vecs))
+    engine.batch_size = args.batch_size
 
     base = rows[0][1]
     print(f"\n{'what':40} {'sent/s':>9} {'vs raw32':>9} {'min cos':>8}")
