@@ -154,10 +154,10 @@ class FilesSource:
     meta: Metadata = field(default_factory=dict)
 
     def dataset(self, ray: ModuleType, settings: RaySettings) -> Any:
-        from embmagic.core.documents import _expand
+        from embmagic.core.documents import expand_paths
 
         specs = [self.pattern] if isinstance(self.pattern, str) else list(self.pattern)
-        paths = [str(p) for p in _expand(specs)]  # no match -> InvalidArgumentError, at once
+        paths = [str(p) for p in expand_paths(specs)]  # no match -> InvalidArgumentError, at once
         reader = _FileReader(self.chunk, self.overlap, dict(self.meta))
         # no CPU reserved: the engine actors hold every CPU, and a reader waiting for one
         # would wait forever (reading is I/O, and cheap next to embedding)
@@ -200,11 +200,11 @@ class _FileReader:
         self.chunk, self.overlap, self.meta = chunk, overlap, meta
 
     def __call__(self, row: dict[str, Any]) -> list[dict[str, Any]]:
-        from embmagic.core.documents import _read_one
+        from embmagic.core.documents import read_file
         from embmagic.core.text import chunk_documents
 
         path = Path(row["path"])
-        docs, reason = _read_one(path)
+        docs, reason = read_file(path)
         if reason is not None:
             return [{"text": "", "metadata": "{}", "skip": f"{path}\t{reason}"}]
         pieces = chunk_documents(docs, self.chunk, self.overlap) if self.chunk else docs

@@ -113,5 +113,5 @@ def _markdown_cells(namespace: Mapping[str, Any]) -> list[tuple[str, Metadata]]:
     return [
         (doc.text, {"cell_type": "markdown", "notebook_cell": doc.metadata.get("cell")})
         for doc in docs
-        if doc.metadata.get("cell_type") == "markdown"
+        if doc.metadata.get("kind") == "markdown"
     ]
