@@ -87,9 +87,10 @@ def _texts_of(value: Any, name: str, column: str | None) -> list[str]:
     return list(value)
 
 
-def files_batch(pattern: str, chunk: int | None = None, overlap: int = 0,
-                meta: Metadata | None = None) -> Batch:
-    """Records from files matching `pattern`, chunked when `chunk` is given."""
+def files_batch(pattern: str | list[str], chunk: int | None = None, overlap: int = 0,
+                meta: Metadata | None = None, *, allow_empty: bool = False) -> Batch:
+    """Records from files matching `pattern` (or a list of paths), chunked when `chunk` is
+    given; `allow_empty`: no records is an empty batch, not an error (`--sync`)."""
     from embmagic.core.text import chunk_documents, read_documents
 
     if overlap and not chunk:
@@ -98,7 +99,7 @@ def files_batch(pattern: str, chunk: int | None = None, overlap: int = 0,
     batch = Batch(skipped=[Skipped(s.path, s.reason) for s in skipped])
     for doc in chunk_documents(docs, chunk, overlap) if chunk else docs:
         batch.add(doc.text, {**doc.metadata, "path": doc.path, **(meta or {})})
-    if not batch.texts:
+    if not batch.texts and not allow_empty:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in batch.skipped[:3])
         raise InvalidArgumentError(f"nothing to embed from {pattern!r}: {reasons}")
     return batch

@@ -54,9 +54,18 @@ class Workspace(Session):
 
     def embed_files(self, collection: str, pattern: str, *, chunk: int | None = None,
                     overlap: int = 0, meta: Metadata | None = None, model: str | None = None,
-                    on: str = "local", out: str | None = None) -> EmbedResult:
-        """Embed files matching a glob, chunked (`%embed COLL --files GLOB --chunk N`)."""
+                    on: str = "local", out: str | None = None, sync: bool = False
+                    ) -> EmbedResult:
+        """Embed files matching a glob, chunked (`%embed COLL --files GLOB --chunk N`).
+        `sync`: make the collection's file records match the files (`--sync`, app/sync.py)."""
         _check_on(on, out)
+        if sync:
+            if on == "ray":
+                raise InvalidArgumentError("--sync runs locally: drop --on ray")
+            from embmagic.app.sync import sync_files
+
+            return sync_files(self, collection, pattern, chunk=chunk, overlap=overlap,
+                              meta=meta, model=model)
         if on == "ray":
             return ingest.embed_files_on_ray(self, collection, pattern, chunk=chunk,
                                              overlap=overlap, meta=meta, model=model, out=out)

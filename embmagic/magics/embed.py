@@ -41,7 +41,7 @@ def run_embed(ws: Workspace, args: argparse.Namespace, body: str | None, shell: 
     if args.on == "ray" and (body is not None or args.cells or len(sources) != 1):
         raise InvalidArgumentError("--on ray works with %embed COLL --files GLOB or --from VAR")
     if body is not None:
-        if sources or args.column or args.chunk:
+        if sources or args.column or args.chunk or args.sync:
             raise InvalidArgumentError(
                 "%%embed embeds its body: --from/--files/--cells are for %embed"
             )
@@ -50,7 +50,8 @@ def run_embed(ws: Workspace, args: argparse.Namespace, body: str | None, shell: 
     _check_line_flags(args, sources)
     if args.files:
         return ws.embed_files(name, args.files, chunk=args.chunk, overlap=args.overlap or 0,
-                              meta=meta, model=args.model, on=args.on, out=args.out)
+                              meta=meta, model=args.model, on=args.on, out=args.out,
+                              sync=args.sync)
     if args.from_var:
         if args.from_var not in shell.user_ns:
             raise InvalidArgumentError(f"--from {args.from_var}: no variable named "
@@ -71,6 +72,8 @@ def _check_line_flags(args: argparse.Namespace, sources: list[str]) -> None:
         raise InvalidArgumentError("--column goes with --from VAR")
     if (args.chunk or args.overlap) and not args.files:
         raise InvalidArgumentError("--chunk/--overlap go with --files GLOB")
+    if args.sync and not args.files:
+        raise InvalidArgumentError("--sync goes with --files GLOB")
 
 
 def current_cell(shell: Any) -> int:
