@@ -47,4 +47,13 @@ class Encoder(Protocol):
     @property
     def device(self) -> str: ...
 
+    @property
+    def max_tokens(self) -> int | None:
+        """Tokens the model reads per text (special tokens included); None: no limit."""
+        ...
+
     def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Each text's tokens as the model counts them, before truncation."""
+        ...

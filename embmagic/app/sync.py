@@ -11,10 +11,9 @@ import glob
 import time
 from dataclasses import dataclass, field
 
-from embmagic.app.ingest import Batch, _ingest, _register, files_batch
+from embmagic.app.ingest import Batch, _ingest, _register, chunking, files_batch
 from embmagic.app.results import EmbedResult, Skipped
 from embmagic.app.session import Session
-from embmagic.errors import InvalidArgumentError
 from embmagic.types import Metadata
 
 
@@ -48,17 +47,17 @@ def sync_files(session: Session, name: str, pattern: str, *, chunk: int | None =
     from embmagic.core import sync
 
     start = time.perf_counter()
-    if overlap and not chunk:
-        raise InvalidArgumentError("--overlap needs --chunk N")
     ingest = _ingest(session, name)
     held = ingest.collection
     engine = session.engine(model or (held.model_id if held is not None else
                                       session.options.model))  # fmt: skip
     ingest.check_model(engine.model_id, engine.dim)
+    chunking(engine, chunk, overlap)  # a bad --chunk/--overlap is refused before any reading
     hashes, unreadable = sync.hash_files(sync.matching_files(pattern))
     plan = sync.plan_sync(held, hashes, keep=unreadable)
     batch = (files_batch([glob.escape(p) for p in plan.to_read], chunk, overlap, meta,
-                         allow_empty=True) if plan.to_read else Batch())  # fmt: skip
+                         allow_empty=True, encoder=engine)
+             if plan.to_read else Batch())  # fmt: skip
     metadata = sync.stamp(batch.metadata, hashes)
     before = engine.encoded_count
     vectors = engine.embed(batch.texts) if batch.texts else None

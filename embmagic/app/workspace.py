@@ -69,7 +69,8 @@ class Workspace(Session):
         if on == "ray":
             return ingest.embed_files_on_ray(self, collection, pattern, chunk=chunk,
                                              overlap=overlap, meta=meta, model=model, out=out)
-        batch = ingest.files_batch(pattern, chunk, overlap, meta)
+        encoder = ingest.engine_for(self, collection, model)
+        batch = ingest.files_batch(pattern, chunk, overlap, meta, encoder=encoder)
         return ingest.embed_batch(self, collection, batch, model=model)
 
     def embed_batch(self, collection: str, batch: ingest.Batch, *, model: str | None = None,

@@ -231,8 +231,8 @@ def test_bad_input_is_one_line_and_changes_nothing(ws: Workspace, folder: Path) 
     before = state(ws)
     with pytest.raises(InvalidArgumentError, match="no files match"):
         ws.embed_files("docs", str(folder / "*.nope"), sync=True)
-    with pytest.raises(InvalidArgumentError, match="--overlap needs --chunk"):
-        ws.embed_files("docs", str(folder / "*"), overlap=3, sync=True)
+    with pytest.raises(InvalidArgumentError, match="longer than fake-64's window of 256"):
+        ws.embed_files("docs", str(folder / "*"), chunk=1000, sync=True)
     with pytest.raises(InvalidArgumentError, match="--sync runs locally"):
         ws.embed_files("docs", str(folder / "*"), sync=True, on="ray")
     assert state(ws) == before

@@ -34,8 +34,15 @@ class Unreadable(Exception):
 class Loader(Protocol):
     """One file type: its name, the suffixes it claims, how to recognise it, how to read it."""
 
-    name: str
-    suffixes: tuple[str, ...]  # lower-case, with the dot: (".md", ".markdown")
+    @property
+    def name(self) -> str:
+        """Short and unique: `pdf`, `markdown`; named in "no text found (pdf)"."""
+        ...
+
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        """The suffixes it claims, lower-case with the dot: `(".md", ".markdown")`."""
+        ...
 
     def sniff(self, head: bytes) -> bool:
         """True when the first bytes say the file is this type whatever its suffix."""
