@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -13,6 +13,8 @@ Vectors = npt.NDArray[np.float32]
 """A C-contiguous float32 array of shape (n, d), rows L2-normalised."""
 
 Metadata = dict[str, Any]
+Where = Mapping[str, Any] | str | Sequence[str]
+"""A metadata filter: key -> value (or `store.filters.Condition`), or `KEY<op>VALUE` text."""
 
 
 @dataclass(frozen=True)

@@ -54,12 +54,18 @@ def text_batch(body: str, split: str = "auto", meta: Metadata | None = None) -> 
 
 
 def values_batch(value: Any, name: str, column: str | None = None,
-                 meta: Metadata | None = None) -> Batch:
-    """Records from a list of str, a pandas Series, or one column of a DataFrame."""
+                 meta: Metadata | None = None, columns: Sequence[str] = ()) -> Batch:
+    """Records from a list of str, a pandas Series, or one column of a DataFrame; `columns`:
+    DataFrame columns kept as typed metadata (`["all"]`: every other column, see frames.py)."""
+    from embmagic.app import frames
+
+    kept = frames.meta_columns(value, name, column, columns) if columns else []
+    row_meta = frames.rows_metadata(value, kept) if kept else None
     batch = Batch()
     for row, text in enumerate(_texts_of(value, name, column)):
         if text.strip():
-            batch.add(text, {"source": name, "row": row, **(meta or {})})
+            cells = row_meta[row] if row_meta is not None else {}
+            batch.add(text, {"source": name, "row": row, **cells, **(meta or {})})
     if not batch.texts:
         raise InvalidArgumentError(f"--from {name}: it holds no non-empty text")
     return batch

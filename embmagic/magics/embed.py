@@ -36,7 +36,10 @@ def run_embed(ws: Workspace, args: argparse.Namespace, body: str | None, shell: 
               ) -> EmbedResult:
     """`%%embed` (body given) or `%embed` with exactly one of --from / --files / --cells."""
     name = collection_name(args, ws.options.collection)
-    meta = dict(parse_pairs(args.meta, "--meta"))
+    columns = [c.strip() for m in args.meta or [] if "=" not in m for c in m.split(",")]
+    meta = dict(parse_pairs([m for m in args.meta or [] if "=" in m], "--meta"))
+    if columns and not args.from_var:
+        raise InvalidArgumentError("--meta takes KEY=VALUE (column names go with --from DF)")
     sources = [f for f in ("from_var", "files", "cells") if getattr(args, f)]
     if args.on == "ray" and (body is not None or args.cells or len(sources) != 1):
         raise InvalidArgumentError("--on ray works with %embed COLL --files GLOB or --from VAR")
@@ -57,7 +60,7 @@ def run_embed(ws: Workspace, args: argparse.Namespace, body: str | None, shell: 
             raise InvalidArgumentError(f"--from {args.from_var}: no variable named "
                                        f"{args.from_var!r}")
         value = shell.user_ns[args.from_var]
-        batch = ingest.values_batch(value, args.from_var, args.column, meta)
+        batch = ingest.values_batch(value, args.from_var, args.column, meta, columns)
     else:
         batch = ingest.cells_batch(past_cells(shell), meta)
     return ws.embed_batch(name, batch, model=args.model, on=args.on, out=args.out)

@@ -73,7 +73,7 @@ BAD_INPUTS: list[tuple[str, str, str | None, str]] = [
     ("rag", "why --llm nosuchllm -c animals", None, "nosuchllm"),
     ("embed", "two names", "text", "expected one collection name"),
     ("embed", "animals --meta novalue", "text", "--meta takes KEY=VALUE"),
-    ("neighbors", "cat -c animals --where broken", None, "--where takes KEY=VALUE"),
+    ("neighbors", "cat -c animals --where broken", None, "--where 'broken': expected KEY=V"),
 ]
 
 
