@@ -164,6 +164,7 @@ def _ingest(session: Session, name: str) -> Ingest:
 
     if not isinstance(name, str) or not name.strip():
         raise InvalidArgumentError("the collection name is empty")
+    session.collections.check_writable()  # another kernel writing store_dir: before any work
     return Ingest(name, session.collections.get(name))
 
 
@@ -193,10 +194,22 @@ def embed_batch(session: Session, name: str, batch: Batch, *, model: str | None 
     )  # fmt: skip
 
 
-def _register(session: Session, ingest: Ingest) -> Any:
-    """A collection made by this ingest joins the session only now, after every add."""
+def _register(session: Session, ingest: Ingest, *, changed: bool = False) -> Any:
+    """A collection made by this ingest joins the session only now, after every add; a changed
+    one is saved to `store_dir` (if set), its adds undone if that save fails. `changed`: it
+    lost records too (`--sync`)."""
+    from embmagic.store.interrupts import deferred_interrupts
+
     if ingest.created and ingest.collection is not None:
         session.add_collection(ingest.collection)
+    elif ingest.collection is not None and (ingest.added or changed):
+        try:
+            with deferred_interrupts():  # the save, once begun, completes
+                session.persist(ingest.name)
+        except Exception:
+            if not changed:  # a sync's deletes cannot be undone: memory keeps the whole sync
+                ingest.rollback()
+            raise
     return ingest.collection
 
 

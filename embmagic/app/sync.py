@@ -63,7 +63,7 @@ def sync_files(session: Session, name: str, pattern: str, *, chunk: int | None =
     vectors = engine.embed(batch.texts) if batch.texts else None
     removed = sync.commit(ingest, batch.texts, vectors, metadata, engine.model_id,
                           plan.stale_ids)
-    collection = _register(session, ingest)
+    collection = _register(session, ingest, changed=removed > 0)
     skipped = [Skipped(p, r) for p, r in unreadable.items()] + batch.skipped
     return SyncResult(
         collection=name, added=ingest.added, existing=[], model=engine.model_id,
