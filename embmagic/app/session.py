@@ -6,6 +6,7 @@ which adds the actions) or uses `default_workspace()`. Nothing lives in module g
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from embmagic.app.options import Options
@@ -27,8 +28,12 @@ class Session:
         """Every collection by name; in `options.store_dir` when set (app/store_dir.py)."""
         self.engines: dict[tuple[str, str], Engine] = {}
         self.word_spaces: dict[str, WordSpace] = {}
-        if self.options.store_dir:
-            self.collections.attach(check_store_dir(self.options.store_dir))
+        if self.options.store_dir:  # from EMBMAGIC_STORE_DIR, which traitlets does not validate
+            try:
+                self.collections.attach(check_store_dir(self.options.store_dir))
+            except EmbmagicError as exc:  # %load_ext must not fail: one warning line, memory
+                self.options.store_dir = ""
+                warnings.warn(f"{exc}; collections stay in memory", stacklevel=2)
         self.options.observe(self._store_dir_changed, "store_dir")
 
     def _store_dir_changed(self, change: dict[str, Any]) -> None:

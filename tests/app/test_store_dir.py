@@ -71,6 +71,17 @@ def test_the_environment_variable_turns_it_on(tmp_path: Path,
     assert (tmp_path / "made" / "env" / "manifest.json").is_file()
 
 
+def test_a_bad_environment_path_warns_and_stays_in_memory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("EMBMAGIC_STORE_DIR", str(tmp_path / "file"))
+    with pytest.warns(UserWarning, match="is not a folder.*collections stay in memory"):
+        ws = workspace()
+    assert ws.options.store_dir == ""
+    ws.embed_text("mem", "kept in memory")
+    assert (tmp_path / "file").read_text() == "x"
+
+
 def test_default_is_memory_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EMBMAGIC_STORE_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
@@ -255,3 +266,15 @@ def test_a_long_log_is_compacted_into_a_full_save(tmp_path: Path,
     assert not log_path(tmp_path / "c").exists()
     assert [t for _, t in records(workspace(tmp_path), "c")] == [
         "one", "two", "three", "four", "five"]
+
+
+def test_load_ext_in_a_restarted_kernel_reopens_the_store(shell_with: Any, tmp_path: Path
+                                                          ) -> None:
+    first = shell_with(store_dir=str(tmp_path))
+    first.run_cell_magic("embed", "notes", "The cat sleeps.\nThe dog runs.")
+    second = shell_with(store_dir=str(tmp_path))  # a fresh shell: a restarted kernel
+    session = second.magics_manager.registry["EmbMagics"].session
+    listing = second.run_line_magic("emb", "list").plain()
+    assert "notes" in listing and "not loaded yet" in listing and session.collections.loaded() == {}
+    hits = second.run_line_magic("neighbors", "a sleeping cat -c notes -k 1")
+    assert hits.to_pandas()["text"].tolist() == ["The cat sleeps."]
