@@ -247,3 +247,13 @@ def test_the_magic_prints_the_sync_summary(ip: Any, folder: Path) -> None:
     assert "files: 3 unchanged, 1 removed · records: +0 −1 (3 records)" in result.plain()
     with pytest.raises(UsageError, match="--sync goes with --files"):
         ip.run_line_magic("embed", "docs --from x --sync")
+
+
+def test_records_of_a_plain_files_run_are_replaced_once(ws: Workspace, folder: Path) -> None:
+    ws.embed_files("docs", str(folder / "*.txt"))  # no file hashes yet
+    first = ws.embed_files("docs", str(folder / "*.txt"), sync=True)
+    assert len(first.updated) == 3 and first.removed == 3 and len(first.added) == 3
+    assert sorted(t for g in by_path(ws).values() for _, t in g) == [
+        "Basil likes sun.", "Carrots grow underground.", "Dill seeds itself."]
+    again = ws.embed_files("docs", str(folder / "*.txt"), sync=True)
+    assert len(again.unchanged) == 3 and again.added == [] and again.removed == 0
