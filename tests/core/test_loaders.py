@@ -86,6 +86,15 @@ def test_markdown_of_headings_only_and_setext_headings(tmp_path: Path) -> None:
     assert [d.metadata["heading"] for d in docs] == ["Title", "Title > Sub"]
 
 
+def test_markdown_line_ends_and_odd_separators_keep_sections_aligned(tmp_path: Path) -> None:
+    text = "# A\r\nform\x0cfeed and\u2028line sep\r\n\r\n## B\rbody b\n"
+    (tmp_path / "odd.md").write_bytes(text.encode())
+    docs = load_file(tmp_path / "odd.md")
+    assert [(d.metadata["heading"], d.text) for d in docs] == [
+        ("A", "# A\nform\x0cfeed and\u2028line sep"), ("A > B", "## B\nbody b")
+    ]
+
+
 def test_notebook_cells_with_kind_and_cell(tmp_path: Path) -> None:
     cells = [
         {"cell_type": "markdown", "source": ["# Title\n", "Intro"], "metadata": {}},

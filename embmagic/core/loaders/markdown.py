@@ -46,8 +46,11 @@ def split_sections(text: str) -> list[_Section]:
     """The sections of a Markdown text, in order (see the module docstring)."""
     from markdown_it import MarkdownIt
 
+    # the parser's line numbers count "\n" only, after it turns "\r\n" and "\r" into "\n"
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     tokens = MarkdownIt("commonmark").parse(text)
-    lines = text.splitlines(keepends=True)
+    lines = text.split("\n")
+    lines = [line + "\n" for line in lines[:-1]] + lines[-1:]
     starts: list[tuple[int, int, str]] = []  # (first line, heading line count, heading path)
     stack: list[tuple[int, str]] = []
     for i, token in enumerate(tokens):
