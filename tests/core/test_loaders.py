@@ -3,6 +3,7 @@ Markdown, a notebook, and malformed ones (truncated PDF, invalid UTF-8, empty, b
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -39,6 +40,22 @@ def test_pdf_blank_pages_are_left_out_and_a_textless_pdf_is_skipped(tmp_path: Pa
     (tmp_path / "scan.pdf").write_bytes(pdf_bytes([" "]))
     _, skipped = read_documents(tmp_path / "scan.pdf")
     assert [s.reason for s in skipped] == ["PDF has no text layer (1 page(s); scanned images?)"]
+
+
+def test_pdf_with_an_owner_password_is_read_and_one_needing_a_password_is_skipped(
+    tmp_path: Path,
+) -> None:
+    from pypdf import PdfWriter
+
+    for user in ("", "secret"):
+        writer = PdfWriter(clone_from=io.BytesIO(pdf_bytes(PAGES)))
+        writer.encrypt(user_password=user, owner_password="owner", algorithm="RC4-128")
+        writer.write(tmp_path / f"locked_{user or 'open'}.pdf")
+    docs, skipped = read_documents(tmp_path)
+    assert [d.text for d in docs] == PAGES
+    assert [(Path(s.path).name, s.reason) for s in skipped] == [
+        ("locked_secret.pdf", "encrypted PDF (it needs a password)")
+    ]
 
 
 def test_html_keeps_the_main_text_and_drops_boilerplate(tmp_path: Path) -> None:

@@ -2,8 +2,9 @@
 `title` when the file names one.
 
 Recognised by its `%PDF-` header whatever the suffix, so a PDF is never embedded as its raw
-bytes. A truncated or damaged file, an encrypted one, or one without a text layer (a scan) is
-skipped with that reason; pypdf's own log chatter is kept out of the notebook.
+bytes. A truncated or damaged file, one that needs a password, or one without a text layer (a
+scan) is skipped with that reason (files with only an owner password are read); pypdf's own
+log chatter is kept out of the notebook.
 """
 
 from __future__ import annotations
@@ -27,16 +28,15 @@ class PdfLoader:
 
     def load(self, path: Path, raw: bytes) -> list[Document]:
         from pypdf import PdfReader
+        from pypdf.errors import FileNotDecryptedError
 
         with _quiet():
-            try:
+            try:  # pypdf opens files encrypted with an empty user password by itself
                 reader = PdfReader(io.BytesIO(raw))
-                if reader.is_encrypted:
-                    raise Unreadable("encrypted PDF")
                 title = _title(reader)
                 texts = [page.extract_text() or "" for page in reader.pages]
-            except Unreadable:
-                raise
+            except FileNotDecryptedError:
+                raise Unreadable("encrypted PDF (it needs a password)") from None
             except Exception as exc:  # pypdf raises many types for damaged files
                 raise Unreadable(f"unreadable PDF ({type(exc).__name__}: {_first(exc)})") from None
         docs = [
