@@ -126,8 +126,9 @@ class EmbMagics(Magics, Options):
     @argument("--from", dest="from_var", metavar="VAR", help="list / Series / DataFrame variable")
     @argument("--column", metavar="C", help="DataFrame column to embed (with --from)")
     @argument("--files", metavar="GLOB", help="files to embed: .txt .md .py .ipynb, other text")
-    @argument("--chunk", type=positive_int, metavar="N", help="chunk files into N characters")
-    @argument("--overlap", type=non_negative_int, metavar="M", help="characters chunks share")
+    @argument("--chunk", type=positive_int, metavar="N",
+              help="cut files into chunks of N model tokens (default: the model's window)")
+    @argument("--overlap", type=non_negative_int, metavar="M", help="model tokens chunks share")
     @argument("--sync", action="store_true",
               help="with --files: replace changed files' records, remove those of files gone")
     @argument("--cells", action="store_true", help="embed every cell run so far")
