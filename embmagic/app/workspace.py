@@ -57,8 +57,10 @@ class Workspace(Session):
                     overlap: int = 0, meta: Metadata | None = None, model: str | None = None,
                     on: str = "local", out: str | None = None, sync: bool = False
                     ) -> EmbedResult:
-        """Embed files matching a glob, chunked (`%embed COLL --files GLOB --chunk N`).
-        `sync`: make the collection's file records match the files (`--sync`, app/sync.py)."""
+        """Embed files matching a glob (`%embed COLL --files GLOB --chunk N`): PDF pages, HTML
+        main text, Markdown sections, notebook cells, text; cut into chunks of `chunk` model
+        tokens (default: the model's window). `sync`: make the collection's file records
+        match the files (`--sync`, app/sync.py)."""
         _check_on(on, out)
         if sync:
             if on == "ray":
