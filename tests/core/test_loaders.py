@@ -34,6 +34,11 @@ def test_ascii_pdf_is_read_as_pdf_whatever_its_name(tmp_path: Path, name: str) -
     assert not any("%PDF" in d.text or "obj" in d.text for d in docs)
 
 
+def test_pdf_after_leading_junk_is_still_a_pdf(tmp_path: Path) -> None:
+    (tmp_path / "mail.txt").write_bytes(b"X-Mailer: junk\r\n" + ascii_pdf_bytes(PAGES))
+    assert [d.text for d in load_file(tmp_path / "mail.txt")] == PAGES
+
+
 def test_pdf_blank_pages_are_left_out_and_a_textless_pdf_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "gaps.pdf").write_bytes(pdf_bytes(["first", " ", "third"]))
     assert [d.metadata["page"] for d in load_file(tmp_path / "gaps.pdf")] == [1, 3]

@@ -24,7 +24,7 @@ class PdfLoader:
     suffixes = (".pdf",)
 
     def sniff(self, head: bytes) -> bool:
-        return head.lstrip()[:5] == b"%PDF-"
+        return b"%PDF-" in head[:1024]  # readers accept junk before the header, so do we
 
     def load(self, path: Path, raw: bytes) -> list[Document]:
         from pypdf import PdfReader
