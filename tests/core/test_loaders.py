@@ -39,6 +39,12 @@ def test_pdf_after_leading_junk_is_still_a_pdf(tmp_path: Path) -> None:
     assert [d.text for d in load_file(tmp_path / "mail.txt")] == PAGES
 
 
+def test_text_that_mentions_the_pdf_header_is_text(tmp_path: Path) -> None:
+    code = '"""Recognised by its `%PDF-1.4` header."""\nHEADER = b"%PDF-"\n'
+    (tmp_path / "sniff.py").write_text(code)
+    assert [d.text for d in load_file(tmp_path / "sniff.py")] == [code]
+
+
 def test_pdf_blank_pages_are_left_out_and_a_textless_pdf_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "gaps.pdf").write_bytes(pdf_bytes(["first", " ", "third"]))
     assert [d.metadata["page"] for d in load_file(tmp_path / "gaps.pdf")] == [1, 3]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,13 +19,16 @@ from typing import Any
 
 from embmagic.core.loaders.base import Document, Unreadable, file_metadata
 
+_HEADER = re.compile(rb"(?m)^%PDF-\d\.\d")
+
 
 class PdfLoader:
     name = "pdf"
     suffixes = (".pdf",)
 
     def sniff(self, head: bytes) -> bool:
-        return b"%PDF-" in head[:1024]  # readers accept junk before the header, so do we
+        # a `%PDF-1.x` line in the first KiB: readers accept junk before the header, so do we
+        return _HEADER.search(head[:1024]) is not None
 
     def load(self, path: Path, raw: bytes) -> list[Document]:
         from pypdf import PdfReader
