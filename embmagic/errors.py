@@ -74,6 +74,10 @@ class ReadOnlyCollectionError(EmbmagicError):
     """A change (add, delete) asked of a collection opened read-only, e.g. an on-disk one."""
 
 
+class StoreLockedError(EmbmagicError):
+    """A change asked of a store folder (`store_dir`) that another live process is writing."""
+
+
 def utf8(text: str) -> bytes:
     """`text` as UTF-8; InvalidArgumentError (one line) for a lone surrogate such as "\\ud800",
     which Python strings can hold (JSON escapes, `--from` lists) but no encoder or file can."""

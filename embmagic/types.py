@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -13,6 +13,8 @@ Vectors = npt.NDArray[np.float32]
 """A C-contiguous float32 array of shape (n, d), rows L2-normalised."""
 
 Metadata = dict[str, Any]
+Where = Mapping[str, Any] | str | Sequence[str]
+"""A metadata filter: key -> value (or `store.filters.Condition`), or `KEY<op>VALUE` text."""
 
 
 @dataclass(frozen=True)
@@ -47,4 +49,13 @@ class Encoder(Protocol):
     @property
     def device(self) -> str: ...
 
+    @property
+    def max_tokens(self) -> int | None:
+        """Tokens the model reads per text (special tokens included); None: no limit."""
+        ...
+
     def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Each text's tokens as the model counts them, before truncation."""
+        ...

@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 from embmagic.app.results import EmbedResult, RayEmbedResult, Skipped
 from embmagic.app.session import Session
 from embmagic.errors import InvalidArgumentError
-from embmagic.types import Metadata
+from embmagic.types import Encoder, Metadata
 
 if TYPE_CHECKING:
     from embmagic.core.distributed import RaySettings, Source
     from embmagic.core.ingest import Ingest
+    from embmagic.core.text import TokenCounter
+    from embmagic.engine import Engine
 
 ON = ("local", "ray")
 
@@ -52,12 +54,18 @@ def text_batch(body: str, split: str = "auto", meta: Metadata | None = None) -> 
 
 
 def values_batch(value: Any, name: str, column: str | None = None,
-                 meta: Metadata | None = None) -> Batch:
-    """Records from a list of str, a pandas Series, or one column of a DataFrame."""
+                 meta: Metadata | None = None, columns: Sequence[str] = ()) -> Batch:
+    """Records from a list of str, a pandas Series, or one column of a DataFrame; `columns`:
+    DataFrame columns kept as typed metadata (`["all"]`: every other column, see frames.py)."""
+    from embmagic.app import frames
+
+    kept = frames.meta_columns(value, name, column, columns) if columns else []
+    row_meta = frames.rows_metadata(value, kept) if kept else None
     batch = Batch()
     for row, text in enumerate(_texts_of(value, name, column)):
         if text.strip():
-            batch.add(text, {"source": name, "row": row, **(meta or {})})
+            cells = row_meta[row] if row_meta is not None else {}
+            batch.add(text, {"source": name, "row": row, **cells, **(meta or {})})
     if not batch.texts:
         raise InvalidArgumentError(f"--from {name}: it holds no non-empty text")
     return batch
@@ -87,21 +95,52 @@ def _texts_of(value: Any, name: str, column: str | None) -> list[str]:
     return list(value)
 
 
-def files_batch(pattern: str, chunk: int | None = None, overlap: int = 0,
-                meta: Metadata | None = None) -> Batch:
-    """Records from files matching `pattern`, chunked when `chunk` is given."""
+def files_batch(pattern: str | list[str], chunk: int | None = None, overlap: int = 0,
+                meta: Metadata | None = None, *, allow_empty: bool = False,
+                encoder: Encoder | None = None) -> Batch:
+    """Records from files matching `pattern` (or a list of paths), each file read by its
+    loader and cut into chunks of `chunk` tokens of `encoder`'s model (default: its window;
+    without an encoder, `chunk` characters and no default); `allow_empty`: no records is an
+    empty batch, not an error (`--sync`)."""
     from embmagic.core.text import chunk_documents, read_documents
 
-    if overlap and not chunk:
-        raise InvalidArgumentError("--overlap needs --chunk N")
+    size, count = chunking(encoder, chunk, overlap)
     docs, skipped = read_documents(pattern)
     batch = Batch(skipped=[Skipped(s.path, s.reason) for s in skipped])
-    for doc in chunk_documents(docs, chunk, overlap) if chunk else docs:
+    for doc in chunk_documents(docs, size, overlap, count) if size else docs:
         batch.add(doc.text, {**doc.metadata, "path": doc.path, **(meta or {})})
-    if not batch.texts:
+    if not batch.texts and not allow_empty:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in batch.skipped[:3])
         raise InvalidArgumentError(f"nothing to embed from {pattern!r}: {reasons}")
     return batch
+
+
+def chunking(encoder: Encoder | None, chunk: int | None, overlap: int
+             ) -> tuple[int | None, TokenCounter | None]:
+    """Chunk size and token counter for files: `--chunk N` tokens of the model, by default its
+    window; a size beyond the window is refused (the model would read only its start)."""
+    window = encoder.max_tokens if encoder is not None else None
+    if encoder is not None and chunk and window and chunk > window:
+        msg = (f"--chunk {chunk} is longer than {encoder.model_id}'s window of {window} "
+               f"tokens (it would read only the first {window}): use --chunk {window} or less")
+        raise InvalidArgumentError(msg)
+    size = chunk or window
+    if overlap and not size:
+        raise InvalidArgumentError("--overlap needs --chunk N")
+    unit = "tokens" if encoder is not None else "characters"
+    if size is not None and size <= 0:
+        raise InvalidArgumentError(f"--chunk must be a positive number of {unit}, got {size}")
+    if size is not None and not 0 <= overlap < size:
+        msg = f"--overlap must be at least 0 and below the chunk ({size} {unit}), got {overlap}"
+        raise InvalidArgumentError(msg)
+    return size, (encoder.count_tokens if encoder is not None else None)
+
+
+def engine_for(session: Session, name: str, model: str | None) -> Engine:
+    """The engine that embeds into `name`: `model`, else the collection's, else the default."""
+    held = session.collections.get(name)
+    return session.engine(model or (held.model_id if held is not None else
+                                    session.options.model))  # fmt: skip
 
 
 def cells_batch(cells: Sequence[tuple[str, Metadata]], meta: Metadata | None = None) -> Batch:
@@ -125,6 +164,7 @@ def _ingest(session: Session, name: str) -> Ingest:
 
     if not isinstance(name, str) or not name.strip():
         raise InvalidArgumentError("the collection name is empty")
+    session.collections.check_writable()  # another kernel writing store_dir: before any work
     return Ingest(name, session.collections.get(name))
 
 
@@ -139,6 +179,9 @@ def embed_batch(session: Session, name: str, batch: Batch, *, model: str | None 
     ingest.check_model(engine.model_id, engine.dim)
     todo = ingest.unseen(batch.texts, batch.metadata)
     before = engine.encoded_count
+    from embmagic.core.text import count_over
+
+    cut = count_over(todo.texts, engine.max_tokens, engine.count_tokens)
     if todo.texts:
         ingest.add(todo.texts, engine.embed(todo.texts), todo.metadata, engine.model_id)
     collection = _register(session, ingest)
@@ -146,14 +189,27 @@ def embed_batch(session: Session, name: str, batch: Batch, *, model: str | None 
         collection=name, added=ingest.added, existing=ingest.existing, model=engine.model_id,
         device=engine.device, seconds=time.perf_counter() - start,
         total=len(collection) if collection is not None else 0,
-        encoded=engine.encoded_count - before, skipped=batch.skipped,
+        encoded=engine.encoded_count - before, skipped=batch.skipped, cut=cut,
+        window=engine.max_tokens or 0,
     )  # fmt: skip
 
 
-def _register(session: Session, ingest: Ingest) -> Any:
-    """A collection made by this ingest joins the session only now, after every add."""
+def _register(session: Session, ingest: Ingest, *, changed: bool = False) -> Any:
+    """A collection made by this ingest joins the session only now, after every add; a changed
+    one is saved to `store_dir` (if set), its adds undone if that save fails. `changed`: it
+    lost records too (`--sync`)."""
+    from embmagic.store.interrupts import deferred_interrupts
+
     if ingest.created and ingest.collection is not None:
         session.add_collection(ingest.collection)
+    elif ingest.collection is not None and (ingest.added or changed):
+        try:
+            with deferred_interrupts():  # the save, once begun, completes
+                session.persist(ingest.name)
+        except Exception:
+            if not changed:  # a sync's deletes cannot be undone: memory keeps the whole sync
+                ingest.rollback()
+            raise
     return ingest.collection
 
 
@@ -182,9 +238,10 @@ def embed_files_on_ray(session: Session, name: str, pattern: str, *, chunk: int 
     from embmagic.core.distributed import FilesSource, require_ray
 
     require_ray()  # says what to pip install before anything is read
-    if overlap and not chunk:
-        raise InvalidArgumentError("--overlap needs --chunk N")
-    source = FilesSource(pattern, chunk, overlap, dict(meta or {}))
+    engine = engine_for(session, name, model)  # its tokenizer chunks the files in Ray's tasks
+    size, _ = chunking(engine, chunk, overlap)
+    source = FilesSource(pattern, size, overlap, dict(meta or {}),
+                         engine.token_counter() if size else None)
     return run_on_ray(session, _ingest(session, name), source, model=model, out=out,
                       settings=settings)
 

@@ -24,10 +24,11 @@ Announce = Callable[[str], None]
 
 
 def list_collections(session: Session) -> TableResult:
-    rows = [
-        [name, str(len(c)), c.model_id, str(c.dim), c.index_status]
-        for name, c in sorted(session.collections.items())
-    ]
+    """Every collection; those in store_dir not used yet are described from their manifest."""
+    rows = []
+    for name in sorted(session.collections):
+        records, model, dim, index = session.collections.summary(name)
+        rows.append([name, str(records), model, str(dim), index])
     title = f"{len(rows)} collection{'' if len(rows) == 1 else 's'}"
     return TableResult(title, ["name", "records", "model", "dim", "index"], rows)
 
@@ -115,7 +116,9 @@ def index(
     _check_room(wanted.ram_bytes, yes)
     if len(c) >= ANNOUNCE_AT:
         announce(f"building: estimated {wanted.describe()}")
+    session.collections.check_writable()
     c.reindex(kind, **params)
+    session.persist(name, full=True)
     return MessageResult(
         f"{c.name!r} reindexed: {c.index_status}; estimated {wanted.describe()}",
         {"kind": c.index_status, "estimate": wanted, "memory": c.memory()})

@@ -7,9 +7,20 @@ Validation lives here too: a bad value is refused with a one-line `TraitError`.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
-from traitlets import Enum, Float, HasTraits, Integer, TraitError, TraitType, Unicode, validate
+from traitlets import (
+    Enum,
+    Float,
+    HasTraits,
+    Integer,
+    TraitError,
+    TraitType,
+    Unicode,
+    default,
+    validate,
+)
 
 from embmagic.core.rag.config import Secret, base_url_problem, timeout_problem
 
@@ -96,6 +107,29 @@ class Options(HasTraits):
     ray_threads = Integer(
         1, help="CPU threads per engine actor for --on ray on CPU (each reserves that many)."
     ).tag(config=True)
+
+    store_dir = Unicode(
+        help="Folder where every collection lives and is saved after each change (else "
+        "EMBMAGIC_STORE_DIR; empty: collections stay in memory).",
+    ).tag(config=True)
+
+    @default("store_dir")
+    def _store_dir_from_environment(self) -> str:
+        return os.environ.get("EMBMAGIC_STORE_DIR", "")
+
+    @validate("store_dir")
+    def _a_store_dir(self, proposal: Any) -> str:
+        """An absolute folder (created if missing), or "" for memory only."""
+        from embmagic.app.store_dir import check_store_dir
+        from embmagic.errors import InvalidArgumentError
+
+        value = str(proposal["value"]).strip()
+        if not value:
+            return ""
+        try:
+            return str(check_store_dir(value))
+        except InvalidArgumentError as exc:
+            raise self.option_error(f"{type(self).__name__}.{exc}") from None
 
     def option_error(self, message: str) -> Exception:
         """The error a refused value raises: traitlets' TraitError (the magics raise a one-line

@@ -196,6 +196,8 @@ class EmbedResult(Result):
     total: int
     encoded: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    cut: int = 0  # records longer than the model's window (it reads only their start)
+    window: int = 0  # the model's window in tokens, 0: none
 
     def summary(self) -> str:
         return (
@@ -205,10 +207,18 @@ class EmbedResult(Result):
         )
 
     def skipped_lines(self) -> list[str]:
-        if not self.skipped:
-            return []
-        return [f"skipped {len(self.skipped)} file(s):",
-                *(f"  {s.path}: {s.reason}" for s in self.skipped)]
+        """The window warning, then the files skipped and why."""
+        lines = []
+        if self.cut:
+            lines.append(
+                f"Warning: {self.cut} record(s) longer than {self.model}'s {self.window}-token "
+                f"window: it reads only their first {self.window} tokens (--split sentence, or "
+                "--files with --chunk, keeps every word)"
+            )
+        if self.skipped:
+            lines += [f"skipped {len(self.skipped)} file(s):",
+                      *(f"  {s.path}: {s.reason}" for s in self.skipped)]
+        return lines
 
     def plain(self) -> str:
         return "\n".join([self.summary(), *self.skipped_lines()])

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 from embmagic.app.results import AnalogyEvalResult, AnalogyResult, NeighborsResult, SectionScore
 from embmagic.app.session import Session
 from embmagic.errors import InvalidArgumentError
-from embmagic.types import Metadata
+from embmagic.types import Where
 
 if TYPE_CHECKING:
     from embmagic.core.wordspace import WordSpace
@@ -36,7 +36,7 @@ def neighbors(
     collection: str | BaseCollection | None = None,
     k: int | None = None,
     id: int | None = None,
-    where: Metadata | None = None,
+    where: Where | None = None,
     mmr: bool = False,
 ) -> NeighborsResult:
     """Nearest records of `collection` to a text, or to a stored record (`id`)."""

@@ -6,10 +6,12 @@ which adds the actions) or uses `default_workspace()`. Nothing lives in module g
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import warnings
+from typing import TYPE_CHECKING, Any
 
 from embmagic.app.options import Options
-from embmagic.errors import CollectionNotFoundError, InvalidArgumentError
+from embmagic.app.store_dir import Collections, check_store_dir
+from embmagic.errors import CollectionNotFoundError, EmbmagicError, InvalidArgumentError
 
 if TYPE_CHECKING:
     from embmagic.core.wordspace import WordSpace
@@ -22,9 +24,32 @@ class Session:
 
     def __init__(self, options: Options | None = None) -> None:
         self.options = options if options is not None else Options()
-        self.collections: dict[str, BaseCollection] = {}
+        self.collections = Collections()
+        """Every collection by name; in `options.store_dir` when set (app/store_dir.py)."""
         self.engines: dict[tuple[str, str], Engine] = {}
         self.word_spaces: dict[str, WordSpace] = {}
+        if self.options.store_dir:  # from EMBMAGIC_STORE_DIR, which traitlets does not validate
+            try:
+                self.collections.attach(check_store_dir(self.options.store_dir))
+            except EmbmagicError as exc:  # %load_ext must not fail: one warning line, memory
+                self.options.store_dir = ""
+                warnings.warn(f"{exc}; collections stay in memory", stacklevel=2)
+        self.options.observe(self._store_dir_changed, "store_dir")
+
+    def _store_dir_changed(self, change: dict[str, Any]) -> None:
+        """The option was validated (Options._a_store_dir); switch the folder, or put the old
+        value back and re-raise when the switch is refused."""
+        new = change["new"]
+        try:
+            self.collections.attach(check_store_dir(new) if new else None)
+        except EmbmagicError as exc:
+            self.options.set_trait("store_dir", change["old"])  # attaching the old one: no-op
+            raise self.options.option_error(str(exc)) from None
+
+    def persist(self, name: str, *, full: bool = False) -> None:
+        """Write collection `name`'s change to `store_dir` (nothing when memory only); `full`:
+        a full save (after a change the change log cannot express, such as a reindex)."""
+        self.collections.save(name, full=full)
 
     def engine(
         self,

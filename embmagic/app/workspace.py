@@ -20,7 +20,7 @@ from embmagic.app import ask as _ask
 from embmagic.app import ingest, manage, search
 from embmagic.app.session import Session
 from embmagic.errors import InvalidArgumentError
-from embmagic.types import Metadata
+from embmagic.types import Metadata, Where
 
 if TYPE_CHECKING:
     from embmagic.app.results import (
@@ -42,9 +42,10 @@ class Workspace(Session):
 
     def embed(self, collection: str, texts: Any, *, column: str | None = None,
               meta: Metadata | None = None, model: str | None = None, on: str = "local",
-              out: str | None = None) -> EmbedResult:
-        """Embed a list of str, a Series or a DataFrame `column` (`%embed COLL --from VAR`)."""
-        batch = ingest.values_batch(texts, _name_of(texts), column, meta)
+              out: str | None = None, meta_columns: Sequence[str] = ()) -> EmbedResult:
+        """Embed a list of str, a Series or a DataFrame `column` (`%embed COLL --from VAR`);
+        `meta_columns`: DataFrame columns kept as typed metadata (`["all"]`: every other one)."""
+        batch = ingest.values_batch(texts, _name_of(texts), column, meta, meta_columns)
         return self.embed_batch(collection, batch, model=model, on=on, out=out)
 
     def embed_text(self, collection: str, body: str, *, split: str = "auto",
@@ -54,13 +55,25 @@ class Workspace(Session):
 
     def embed_files(self, collection: str, pattern: str, *, chunk: int | None = None,
                     overlap: int = 0, meta: Metadata | None = None, model: str | None = None,
-                    on: str = "local", out: str | None = None) -> EmbedResult:
-        """Embed files matching a glob, chunked (`%embed COLL --files GLOB --chunk N`)."""
+                    on: str = "local", out: str | None = None, sync: bool = False
+                    ) -> EmbedResult:
+        """Embed files matching a glob (`%embed COLL --files GLOB --chunk N`): PDF pages, HTML
+        main text, Markdown sections, notebook cells, text; cut into chunks of `chunk` model
+        tokens (default: the model's window). `sync`: make the collection's file records
+        match the files (`--sync`, app/sync.py)."""
         _check_on(on, out)
+        if sync:
+            if on == "ray":
+                raise InvalidArgumentError("--sync runs locally: drop --on ray")
+            from embmagic.app.sync import sync_files
+
+            return sync_files(self, collection, pattern, chunk=chunk, overlap=overlap,
+                              meta=meta, model=model)
         if on == "ray":
             return ingest.embed_files_on_ray(self, collection, pattern, chunk=chunk,
                                              overlap=overlap, meta=meta, model=model, out=out)
-        batch = ingest.files_batch(pattern, chunk, overlap, meta)
+        encoder = ingest.engine_for(self, collection, model)
+        batch = ingest.files_batch(pattern, chunk, overlap, meta, encoder=encoder)
         return ingest.embed_batch(self, collection, batch, model=model)
 
     def embed_batch(self, collection: str, batch: ingest.Batch, *, model: str | None = None,
@@ -75,7 +88,7 @@ class Workspace(Session):
 
     def neighbors(self, query: str | None = None, *,
                   collection: str | BaseCollection | None = None, k: int | None = None,
-                  id: int | None = None, where: Metadata | None = None,
+                  id: int | None = None, where: Where | None = None,
                   mmr: bool = False) -> NeighborsResult:
         """Nearest records to a text or a stored record's id (`%neighbors`)."""
         return search.neighbors(self, query, collection=collection, k=k, id=id, where=where,

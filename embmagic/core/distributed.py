@@ -40,6 +40,7 @@ from embmagic.types import Metadata, Vectors
 if TYPE_CHECKING:
     from embmagic.core.documents import SkippedFile
     from embmagic.core.ingest import Ingest
+    from embmagic.core.text import TokenCounter
     from embmagic.store import BaseCollection
 
 RAY_INSTALL = 'pip install "embmagic[ray]"'
@@ -152,13 +153,14 @@ class FilesSource:
     chunk: int | None = None
     overlap: int = 0
     meta: Metadata = field(default_factory=dict)
+    count_tokens: TokenCounter | None = None  # picklable: chunk sizes in the model's tokens
 
     def dataset(self, ray: ModuleType, settings: RaySettings) -> Any:
-        from embmagic.core.documents import _expand
+        from embmagic.core.documents import expand_paths
 
         specs = [self.pattern] if isinstance(self.pattern, str) else list(self.pattern)
-        paths = [str(p) for p in _expand(specs)]  # no match -> InvalidArgumentError, at once
-        reader = _FileReader(self.chunk, self.overlap, dict(self.meta))
+        paths = [str(p) for p in expand_paths(specs)]  # no match -> InvalidArgumentError, at once
+        reader = _FileReader(self.chunk, self.overlap, dict(self.meta), self.count_tokens)
         # no CPU reserved: the engine actors hold every CPU, and a reader waiting for one
         # would wait forever (reading is I/O, and cheap next to embedding)
         items = ray.data.from_items([{"path": p} for p in paths])
@@ -196,18 +198,21 @@ Source = TextSource | FilesSource | DatasetSource
 class _FileReader:
     """One file -> rows {text, metadata, skip}; a skipped file is one row with its reason."""
 
-    def __init__(self, chunk: int | None, overlap: int, meta: Metadata) -> None:
+    def __init__(self, chunk: int | None, overlap: int, meta: Metadata,
+                 count_tokens: TokenCounter | None = None) -> None:
         self.chunk, self.overlap, self.meta = chunk, overlap, meta
+        self.count_tokens = count_tokens
 
     def __call__(self, row: dict[str, Any]) -> list[dict[str, Any]]:
-        from embmagic.core.documents import _read_one
+        from embmagic.core.documents import read_file
         from embmagic.core.text import chunk_documents
 
         path = Path(row["path"])
-        docs, reason = _read_one(path)
+        docs, reason = read_file(path)
         if reason is not None:
             return [{"text": "", "metadata": "{}", "skip": f"{path}\t{reason}"}]
-        pieces = chunk_documents(docs, self.chunk, self.overlap) if self.chunk else docs
+        pieces = (chunk_documents(docs, self.chunk, self.overlap, self.count_tokens)
+                  if self.chunk else docs)  # fmt: skip
         return [
             {"text": d.text, "metadata": json.dumps({**d.metadata, "path": d.path, **self.meta}),
              "skip": ""}

@@ -88,8 +88,10 @@ class Ingest:
         return self.collection.content_digests()
 
     def add(self, texts: list[str], vectors: Vectors, metadata: list[Metadata],
-            model_id: str) -> None:
-        """Store one encoded batch, creating the collection on the first non-empty one."""
+            model_id: str, *, fresh_ids: bool = False) -> None:
+        """Store one encoded batch, creating the collection on the first non-empty one.
+        `fresh_ids`: every text gets a new id from `next_id`, even one already stored (a synced
+        file owns its records); otherwise stored texts are skipped as existing."""
         if not texts:
             return
         if self.collection is None:
@@ -99,7 +101,10 @@ class Ingest:
             self.created = True
         else:
             self.check_model(model_id, int(vectors.shape[1]))
-        result = self.collection.add(texts, vectors, metadata, model_id=model_id)
+        ids = (range(self.collection.next_id, self.collection.next_id + len(texts))
+               if fresh_ids else None)  # fmt: skip
+        result = self.collection.add(texts, vectors, metadata,
+                                     ids=None if ids is None else list(ids), model_id=model_id)
         self.added += result.added
         self.existing += result.existing
 

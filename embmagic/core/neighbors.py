@@ -12,7 +12,7 @@ from embmagic.errors import (
     InvalidArgumentError,
     ModelMismatchError,
 )
-from embmagic.types import Encoder, Hit, Metadata, Vectors
+from embmagic.types import Encoder, Hit, Vectors, Where
 
 if TYPE_CHECKING:
     from embmagic.store import BaseCollection
@@ -29,7 +29,7 @@ def neighbors(
     id: int | None = None,  # the user-facing name (`%neighbors --id`)
     vector: npt.ArrayLike | None = None,
     k: int = 5,
-    where: Metadata | None = None,
+    where: Where | None = None,
     mmr: bool = False,
     lambda_: float = 0.5,
 ) -> list[Hit]:

@@ -7,7 +7,7 @@ architecture contract names it as part of the text helpers.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, get_args
 
 from embmagic.core.documents import Document, SkippedFile, read_documents
@@ -17,6 +17,7 @@ __all__ = [
     "Document",
     "SkippedFile",
     "SplitMode",
+    "TokenCounter",
     "chunk_documents",
     "chunk_text",
     "expand_braces",
@@ -24,6 +25,9 @@ __all__ = [
     "split_sentences",
     "split_text",
 ]
+
+TokenCounter = Callable[[Sequence[str]], list[int]]
+"""Texts in, each one's token count out (the model's tokenizer, special tokens included)."""
 
 SplitMode = Literal["auto", "line", "paragraph", "sentence", "none"]
 SPLIT_MODES: tuple[str, ...] = get_args(SplitMode)
@@ -101,47 +105,54 @@ def _is_false_boundary(text: str, punct_start: int, next_start: int) -> bool:
     return token.lower() in _ABBREVIATIONS or bool(_DOTTED.match(token))
 
 
-def chunk_text(text: str, chunk: int, overlap: int = 0) -> list[tuple[int, str]]:
-    """Cut `text` into pieces of at most `chunk` characters, cut on whitespace.
+def chunk_text(
+    text: str, chunk: int, overlap: int = 0, count_tokens: TokenCounter | None = None
+) -> list[tuple[int, str]]:
+    """Cut `text` into pieces of at most `chunk` tokens (`count_tokens` given: the model's
+    tokenizer, special tokens included) or characters (None), cut on whitespace.
 
-    Consecutive pieces share whole words worth at most `overlap` characters, so a sentence cut
-    by one boundary is whole in a neighbour. Returns `(offset, piece)` pairs with
+    Consecutive pieces share whole words worth at most `overlap` tokens (characters), so a
+    sentence cut by one boundary is whole in a neighbour. Returns `(offset, piece)` pairs with
     `text[offset:offset + len(piece)] == piece`. A single word longer than `chunk` is cut
-    mid-word. Sizes are characters (not words or tokens) so they are predictable for any model.
+    mid-word.
     """
+    unit = "characters" if count_tokens is None else "tokens"
     if chunk <= 0:
-        msg = f"chunk must be a positive number of characters, got {chunk}"
+        msg = f"chunk must be a positive number of {unit}, got {chunk}"
         raise InvalidArgumentError(msg)
     if overlap < 0 or overlap >= chunk:
         msg = f"overlap must be at least 0 and smaller than chunk ({chunk}), got {overlap}"
         raise InvalidArgumentError(msg)
-    words = _word_spans(text, chunk)
-    pieces: list[tuple[int, str]] = []
-    first = 0
-    while first < len(words):
-        last = first
-        while last + 1 < len(words) and words[last + 1][1] - words[first][0] <= chunk:
-            last += 1
-        start, end = words[first][0], words[last][1]
-        pieces.append((start, text[start:end]))
-        if last + 1 == len(words):
-            break
-        first = _next_first(words, first, last, overlap)
-    return pieces
+    if count_tokens is None:
+        spans = _word_spans(text, chunk)
+        return _pieces(text, spans, _char_groups(spans, chunk, overlap))
+    return _token_chunks(text, chunk, overlap, count_tokens)
 
 
-def chunk_documents(docs: Sequence[Document], chunk: int, overlap: int = 0) -> list[Document]:
-    """Each document cut by `chunk_text`; pieces get `chunk` (0-based) and `offset` metadata.
+def chunk_documents(docs: Sequence[Document], chunk: int, overlap: int = 0,
+                    count_tokens: TokenCounter | None = None) -> list[Document]:
+    """Each document cut by `chunk_text`; the pieces of a document cut in several get `chunk`
+    (0-based) and `offset` (characters into the document's text) metadata.
 
-    A document that fits in one chunk keeps its text but still gets `chunk: 0`, so every record
-    from `%embed --files ... --chunk N` has the same metadata keys.
+    A document that fits keeps its text and metadata: `chunk` marks a piece of something.
     """
     out: list[Document] = []
     for doc in docs:
-        for number, (offset, piece) in enumerate(chunk_text(doc.text, chunk, overlap)):
+        pieces = chunk_text(doc.text, chunk, overlap, count_tokens)
+        if len(pieces) == 1:
+            out.append(Document(doc.path, pieces[0][1], dict(doc.metadata)))
+            continue
+        for number, (offset, piece) in enumerate(pieces):
             meta = {**doc.metadata, "chunk": number, "offset": offset}
             out.append(Document(doc.path, piece, meta))
     return out
+
+
+def count_over(texts: Sequence[str], limit: int | None, count_tokens: TokenCounter) -> int:
+    """How many texts have more than `limit` tokens (0 when there is no limit)."""
+    if limit is None or not texts:
+        return 0
+    return sum(n > limit for n in count_tokens(texts))
 
 
 def _word_spans(text: str, limit: int) -> list[tuple[int, int]]:
@@ -154,13 +165,103 @@ def _word_spans(text: str, limit: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _next_first(words: list[tuple[int, int]], first: int, last: int, overlap: int) -> int:
-    """Index of the first word of the next chunk: the earliest word whose tail fits `overlap`."""
-    end = words[last][1]
-    nxt = last + 1
-    while nxt - 1 > first and end - words[nxt - 1][0] <= overlap:
-        nxt -= 1
-    return nxt
+def _pieces(text: str, spans: list[tuple[int, int]],
+            groups: list[tuple[int, int]]) -> list[tuple[int, str]]:
+    return [(spans[a][0], text[spans[a][0] : spans[b][1]]) for a, b in groups]
+
+
+def _char_groups(spans: list[tuple[int, int]], chunk: int,
+                 overlap: int) -> list[tuple[int, int]]:
+    """(first, last) word of each piece when a piece's size is its span in characters."""
+    groups: list[tuple[int, int]] = []
+    first = 0
+    while first < len(spans):
+        last = first
+        while last + 1 < len(spans) and spans[last + 1][1] - spans[first][0] <= chunk:
+            last += 1
+        groups.append((first, last))
+        if last + 1 == len(spans):
+            break
+        nxt = last + 1
+        while nxt - 1 > first and spans[last][1] - spans[nxt - 1][0] <= overlap:
+            nxt -= 1
+        first = nxt
+    return groups
+
+
+def _token_chunks(text: str, chunk: int, overlap: int,
+                  count: TokenCounter) -> list[tuple[int, str]]:
+    """Greedy pieces from per-word token counts, each checked with one real count.
+
+    Word-piece tokenizers (BERT's) split at whitespace first, so a piece's tokens are the sum
+    of its words' plus the special tokens; should another tokenizer count a piece higher, the
+    budget shrinks by the excess and the pieces are made again (a one-word piece always fits).
+    """
+    special = count([""])[0]
+    budget = chunk - special
+    if budget < 1:
+        msg = f"chunk {chunk} leaves no room for text: the model adds {special} special tokens"
+        raise InvalidArgumentError(msg)
+    spans = _token_word_spans(text, budget, special, count)
+    if not spans:
+        return []
+    words = [text[a:b] for a, b in spans]
+    known = dict(zip(dict.fromkeys(words), count(list(dict.fromkeys(words))), strict=True))
+    prefix = [0]
+    for word in words:
+        prefix.append(prefix[-1] + known[word] - special)
+    while True:
+        groups = _token_groups(prefix, budget, overlap)
+        pieces = _pieces(text, spans, groups)
+        excess = max(n - chunk for n in count([p for _, p in pieces]))
+        if excess <= 0 or all(a == b for a, b in groups):
+            return pieces
+        budget = max(1, budget - excess)
+
+
+def _token_groups(prefix: list[int], budget: int, overlap: int) -> list[tuple[int, int]]:
+    """(first, last) word of each piece; `prefix[i]` is the tokens of words before word i."""
+    n = len(prefix) - 1
+    groups: list[tuple[int, int]] = []
+    first = 0
+    while first < n:
+        last = first
+        while last + 1 < n and prefix[last + 2] - prefix[first] <= budget:
+            last += 1
+        groups.append((first, last))
+        if last + 1 == n:
+            break
+        nxt = last + 1
+        while nxt - 1 > first and prefix[last + 1] - prefix[nxt - 1] <= overlap:
+            nxt -= 1
+        first = nxt
+    return groups
+
+
+def _token_word_spans(text: str, budget: int, special: int,
+                      count: TokenCounter) -> list[tuple[int, int]]:
+    """Whitespace words, a word with more than `budget` tokens cut into pieces that fit."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    words = list(dict.fromkeys(text[a:b] for a, b in spans))
+    too_long = {w for w, n in zip(words, count(words), strict=True) if n - special > budget}
+    if not too_long:
+        return spans
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        out.extend(_cut_word(text, a, b, budget + special, count) if text[a:b] in too_long
+                   else [(a, b)])  # fmt: skip
+    return out
+
+
+def _cut_word(text: str, start: int, end: int, limit: int,
+              count: TokenCounter) -> list[tuple[int, int]]:
+    """A long word cut into character runs of at most `limit` tokens each (one call per try)."""
+    size = max(1, (end - start) * limit // max(count([text[start:end]])[0], 1))
+    while True:
+        runs = [(p, min(p + size, end)) for p in range(start, end, size)]
+        if size == 1 or max(count([text[a:b] for a, b in runs])) <= limit:
+            return runs
+        size = max(1, size * 3 // 4)
 
 
 _BRACES = re.compile(r"\{\{|\}\}|\{([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\}")

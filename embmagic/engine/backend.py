@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 
+from embmagic.engine.tokens import TokenCounter, WordCounter
 from embmagic.types import Vectors
 
 
@@ -19,6 +20,8 @@ class Backend(ABC):
     dim: int
     device: str
     backend_name: str = "custom"
+    max_tokens: int | None = None
+    """Tokens the model reads per text, special tokens included; None: no limit (GloVe)."""
 
     @abstractmethod
     def encode_batch(self, texts: Sequence[str]) -> Vectors:
@@ -32,6 +35,11 @@ class Backend(ABC):
         """
         for batch in batches:
             yield self.encode_batch(batch)
+
+    def token_counter(self) -> TokenCounter:
+        """A picklable counter of the model's tokens (default: words, for models without a
+        tokenizer)."""
+        return WordCounter()
 
     def validate(self, texts: Sequence[str]) -> None:
         """Reject texts the model cannot encode before any work starts (default: accept all)."""

@@ -12,6 +12,7 @@ import numpy as np
 from embmagic.engine.backend import Backend
 from embmagic.engine.cache import EmbeddingCache, text_hash
 from embmagic.engine.oom import is_out_of_memory, release_device_memory
+from embmagic.engine.tokens import TokenCounter
 from embmagic.errors import DeviceMemoryError, InvalidArgumentError
 from embmagic.types import Vectors
 
@@ -47,6 +48,7 @@ class Engine:
         self.progress = progress
         self.progress_threshold = progress_threshold
         self.encoded_count = 0
+        self._counter: TokenCounter | None = None
 
     @property
     def model_id(self) -> str:
@@ -59,6 +61,21 @@ class Engine:
     @property
     def device(self) -> str:
         return self.backend.device
+
+    @property
+    def max_tokens(self) -> int | None:
+        """The model's window in tokens (special tokens included); None: no limit."""
+        return self.backend.max_tokens
+
+    def token_counter(self) -> TokenCounter:
+        """The backend's picklable token counter (made once)."""
+        if self._counter is None:
+            self._counter = self.backend.token_counter()
+        return self._counter
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens of each text as the model sees them, before any truncation."""
+        return self.token_counter()(list(texts)) if len(texts) else []
 
     @property
     def backend_name(self) -> str:

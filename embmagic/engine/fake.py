@@ -45,12 +45,14 @@ def fake_vector(text: str, dim: int = 64) -> Vectors:
 
 
 class FakeBackend(Backend):
-    """Backend of `fake-<dim>`: pure NumPy, instant, counts its calls for tests."""
+    """Backend of `fake-<dim>`: pure NumPy, instant, counts its calls for tests. Its tokens
+    are words (`Backend.token_counter`); it reads every word but claims a 256-word window."""
 
     backend_name = "fake"
 
-    def __init__(self, dim: int = 64) -> None:
+    def __init__(self, dim: int = 64, max_tokens: int | None = 256) -> None:
         self.dim = dim
+        self.max_tokens = max_tokens  # a window of 256 words, so tests see a model's limits
         self.model_id = f"fake-{dim}"
         self.device = "cpu"
         self.batch_sizes: list[int] = []  # the size of every encode_batch call, in order

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from embmagic.engine.backend import Backend
+from embmagic.engine.tokens import TokenCounter, TokenizerCounter
 from embmagic.types import Vectors
 
 ONNX_FILE = "model.onnx"
@@ -129,9 +130,15 @@ class OnnxBackend(Backend):
         self._session = ort.InferenceSession(
             str(onnx_file), options, providers=["CPUExecutionProvider"]
         )
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._tokenizer.enable_truncation(max_length=_max_seq_length(model_dir))
+        definition = (model_dir / "tokenizer.json").read_text(encoding="utf-8")
+        self.max_tokens = _max_seq_length(model_dir)
+        self._tokenizer = Tokenizer.from_str(definition)
+        self._tokenizer.enable_truncation(max_length=self.max_tokens)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._counter = TokenizerCounter(definition)
+
+    def token_counter(self) -> TokenCounter:
+        return self._counter
 
     def encode_batch(self, texts: Sequence[str]) -> Vectors:
         encodings = self._tokenizer.encode_batch([t.strip() for t in texts])

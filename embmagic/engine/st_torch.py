@@ -24,6 +24,7 @@ from embmagic.engine.backend import Backend
 from embmagic.engine.device import choose_device
 from embmagic.engine.fast_tokenize import Features, fast_tokenizer_for
 from embmagic.engine.pipeline import Prefetcher
+from embmagic.engine.tokens import TokenCounter, TokenizerCounter, WordCounter
 from embmagic.errors import ModelNotFoundError
 from embmagic.types import Vectors
 
@@ -63,6 +64,13 @@ class SentenceTransformerBackend(Backend):
         fast = fast_tokenizer_for(model) if fast_tokenize else None
         self._preprocess: Callable[[Sequence[str]], Features] = fast or model.preprocess
         self.fast_tokenize = fast is not None
+        limit = getattr(model, "max_seq_length", None)
+        self.max_tokens = int(limit) if limit else None
+
+    def token_counter(self) -> TokenCounter:
+        """The model's own tokenizer (its Rust definition), else words."""
+        rust = getattr(getattr(self.model, "tokenizer", None), "backend_tokenizer", None)
+        return TokenizerCounter(rust.to_str()) if rust is not None else WordCounter()
 
     def encode_batch(self, texts: Sequence[str]) -> Vectors:
         if not texts:

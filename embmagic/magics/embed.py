@@ -36,12 +36,15 @@ def run_embed(ws: Workspace, args: argparse.Namespace, body: str | None, shell: 
               ) -> EmbedResult:
     """`%%embed` (body given) or `%embed` with exactly one of --from / --files / --cells."""
     name = collection_name(args, ws.options.collection)
-    meta = dict(parse_pairs(args.meta, "--meta"))
+    columns = [c.strip() for m in args.meta or [] if "=" not in m for c in m.split(",")]
+    meta = dict(parse_pairs([m for m in args.meta or [] if "=" in m], "--meta"))
+    if columns and not args.from_var:
+        raise InvalidArgumentError("--meta takes KEY=VALUE (column names go with --from DF)")
     sources = [f for f in ("from_var", "files", "cells") if getattr(args, f)]
     if args.on == "ray" and (body is not None or args.cells or len(sources) != 1):
         raise InvalidArgumentError("--on ray works with %embed COLL --files GLOB or --from VAR")
     if body is not None:
-        if sources or args.column or args.chunk:
+        if sources or args.column or args.chunk or args.sync:
             raise InvalidArgumentError(
                 "%%embed embeds its body: --from/--files/--cells are for %embed"
             )
@@ -50,13 +53,14 @@ def run_embed(ws: Workspace, args: argparse.Namespace, body: str | None, shell: 
     _check_line_flags(args, sources)
     if args.files:
         return ws.embed_files(name, args.files, chunk=args.chunk, overlap=args.overlap or 0,
-                              meta=meta, model=args.model, on=args.on, out=args.out)
+                              meta=meta, model=args.model, on=args.on, out=args.out,
+                              sync=args.sync)
     if args.from_var:
         if args.from_var not in shell.user_ns:
             raise InvalidArgumentError(f"--from {args.from_var}: no variable named "
                                        f"{args.from_var!r}")
         value = shell.user_ns[args.from_var]
-        batch = ingest.values_batch(value, args.from_var, args.column, meta)
+        batch = ingest.values_batch(value, args.from_var, args.column, meta, columns)
     else:
         batch = ingest.cells_batch(past_cells(shell), meta)
     return ws.embed_batch(name, batch, model=args.model, on=args.on, out=args.out)
@@ -71,6 +75,8 @@ def _check_line_flags(args: argparse.Namespace, sources: list[str]) -> None:
         raise InvalidArgumentError("--column goes with --from VAR")
     if (args.chunk or args.overlap) and not args.files:
         raise InvalidArgumentError("--chunk/--overlap go with --files GLOB")
+    if args.sync and not args.files:
+        raise InvalidArgumentError("--sync goes with --files GLOB")
 
 
 def current_cell(shell: Any) -> int:
@@ -113,5 +119,5 @@ def _markdown_cells(namespace: Mapping[str, Any]) -> list[tuple[str, Metadata]]:
     return [
         (doc.text, {"cell_type": "markdown", "notebook_cell": doc.metadata.get("cell")})
         for doc in docs
-        if doc.metadata.get("cell_type") == "markdown"
+        if doc.metadata.get("kind") == "markdown"
     ]

@@ -121,12 +121,16 @@ class EmbMagics(Magics, Options):
     @argument("words", nargs="*", metavar="COLL", help="collection (default: EmbMagics.collection)")
     @argument("--split", choices=SPLIT_MODES, default="auto", help="how %%%%embed splits its body")
     @argument("--model", help="embedding model (default: the collection's, else EmbMagics.model)")
-    @argument("--meta", action="append", metavar="K=V", help="metadata for every record")
+    @argument("--meta", action="append", metavar="K=V",
+              help="metadata for every record; with --from DF: COL1,COL2 or all (columns kept)")
     @argument("--from", dest="from_var", metavar="VAR", help="list / Series / DataFrame variable")
     @argument("--column", metavar="C", help="DataFrame column to embed (with --from)")
     @argument("--files", metavar="GLOB", help="files to embed: .txt .md .py .ipynb, other text")
-    @argument("--chunk", type=positive_int, metavar="N", help="chunk files into N characters")
-    @argument("--overlap", type=non_negative_int, metavar="M", help="characters chunks share")
+    @argument("--chunk", type=positive_int, metavar="N",
+              help="cut files into chunks of N model tokens (default: the model's window)")
+    @argument("--overlap", type=non_negative_int, metavar="M", help="model tokens chunks share")
+    @argument("--sync", action="store_true",
+              help="with --files: replace changed files' records, remove those of files gone")
     @argument("--cells", action="store_true", help="embed every cell run so far")
     @argument("--on", choices=("local", "ray"), default="local", help="where to embed")
     @argument("--out", metavar="DIR", help="--on ray: folder for the Parquet shards")

@@ -12,7 +12,6 @@ from typing import Any
 from embmagic.app.workspace import Workspace
 from embmagic.errors import InvalidArgumentError
 from embmagic.magics import widget_magics
-from embmagic.magics.parsing import parse_pairs
 
 
 def run_neighbors(ws: Workspace, args: argparse.Namespace, query: str,
@@ -25,7 +24,7 @@ def run_neighbors(ws: Workspace, args: argparse.Namespace, query: str,
     if args.show:
         widget_magics.map_named(namespace, args.show)  # fail before searching
     result = ws.neighbors(query or None, collection=args.collection, k=args.k, id=args.id,
-                          where=parse_pairs(args.where, "--where"), mmr=args.mmr)
+                          where=args.where, mmr=args.mmr)
     if args.show:
         widget_magics.show_on_map(namespace, args.show, result)
     return result

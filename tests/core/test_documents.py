@@ -34,7 +34,7 @@ def test_reads_text_files_and_notebook_cells(tmp_path: Path) -> None:
     assert docs[0].metadata == {"path": str(tmp_path / "a.txt")}
     assert docs[3].metadata["cell"] == 0 and docs[4].metadata["cell"] == 2
     assert docs[4].metadata["execution_count"] == 7
-    assert docs[4].metadata["cell_type"] == "code"
+    assert docs[4].metadata["kind"] == "code" and docs[3].metadata["kind"] == "markdown"
 
 
 def test_binary_and_undecodable_files_are_skipped_with_reason(tmp_path: Path) -> None:

@@ -190,6 +190,9 @@ def test_extractive_with_minilm_finds_the_height(make_collection: MakeCollection
         ({"path": "a.md", "chunk": 2, "offset": 9}, "a.md, chunk 2"),
         ({"cell": 12}, "cell [12]"),
         ({"other": 1}, ""),
+        ({"path": "report.pdf", "page": 4, "title": "Report"}, "report.pdf p. 4"),
+        ({"path": "guide.md", "heading": "Guide > Watering"}, "guide.md > Guide > Watering"),
+        ({"path": "r.pdf", "page": 2, "chunk": 1, "offset": 80}, "r.pdf p. 2, chunk 1"),
     ],
 )
 def test_origin_from_metadata(metadata: dict[str, object], origin: str) -> None:

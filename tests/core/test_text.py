@@ -127,7 +127,7 @@ def test_unknown_attribute_is_named_in_error() -> None:
         expand_braces("{who.nope}", {"who": _Obj()})
 
 
-def test_chunk_documents_adds_chunk_and_offset() -> None:
+def test_chunk_documents_marks_pieces_with_chunk_and_offset() -> None:
     from embmagic.core.text import Document, chunk_documents
 
     docs = [Document("a.md", "one two three four", {"path": "a.md"}), Document("b.md", "short")]
@@ -136,5 +136,5 @@ def test_chunk_documents_adds_chunk_and_offset() -> None:
         ("a.md", "one two", {"path": "a.md", "chunk": 0, "offset": 0}),
         ("a.md", "three", {"path": "a.md", "chunk": 1, "offset": 8}),
         ("a.md", "four", {"path": "a.md", "chunk": 2, "offset": 14}),
-        ("b.md", "short", {"chunk": 0, "offset": 0}),
+        ("b.md", "short", {}),  # whole: not a piece of anything
     ]

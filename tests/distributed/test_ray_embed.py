@@ -57,10 +57,10 @@ def test_files_on_ray_equal_local_records_vectors_and_shards(
     ip: InteractiveShell, ray_cluster: Any, docs: Path, tmp_path: Path
 ) -> None:
     pattern = str(docs / "*")
-    local = ip.run_line_magic("embed", f"here --files {pattern} --chunk 60 --overlap 10")
+    local = ip.run_line_magic("embed", f"here --files {pattern} --chunk 12 --overlap 3")
     out = tmp_path / "shards"
     remote = ip.run_line_magic(
-        "embed", f"there --files {pattern} --chunk 60 --overlap 10 --on ray --out {out}"
+        "embed", f"there --files {pattern} --chunk 12 --overlap 3 --on ray --out {out}"
     )
     (l_rows, l_vecs), (r_rows, r_vecs) = contents(coll(ip, "here")), contents(coll(ip, "there"))
     assert r_rows == l_rows  # same texts, metadata, ids, order
@@ -80,7 +80,7 @@ def test_files_on_ray_equal_local_records_vectors_and_shards(
     assert shard_texts == [t for _, t, _ in l_rows]
     np.testing.assert_allclose(shard_vecs, r_vecs, atol=1e-6)
     # again: the collection already holds every text: nothing is embedded, nothing added
-    again = ip.run_line_magic("embed", f"there --files {pattern} --chunk 60 --overlap 10 --on ray")
+    again = ip.run_line_magic("embed", f"there --files {pattern} --chunk 12 --overlap 3 --on ray")
     assert again.added == [] and again.encoded == 0
     assert sorted(again.existing) == [i for i, _, _ in l_rows]
     assert contents(coll(ip, "there"))[0] == r_rows

@@ -137,3 +137,13 @@ def test_a_local_sentence_transformers_folder_loads_on_torch(
 def test_upstream_name_resolves_to_the_bundled_weights(onnx_cache: Path) -> None:
     engine = load_engine("sentence-transformers/all-MiniLM-L6-v2", device="cpu")
     assert engine.model_id == "minilm"
+
+
+def test_torch_and_onnx_count_the_models_tokens_alike(
+    minilm_torch: Engine, minilm_onnx: Engine, sentences: list[str]
+) -> None:
+    texts = ["", "word " * 600, "Ünïcödé, emoji 🙂 and CJK 漢字", *sentences[:50]]
+    counts = minilm_onnx.count_tokens(texts)
+    assert minilm_torch.count_tokens(texts) == counts
+    assert counts[:2] == [2, 602]  # special tokens in, never padded to 128 nor cut at 256
+    assert minilm_torch.max_tokens == minilm_onnx.max_tokens == 256

@@ -116,7 +116,8 @@ def test_files_with_chunks_and_skipped_binary(ip: InteractiveShell, tmp_path: Pa
     (tmp_path / "a.txt").write_text("one two three four five six seven eight nine ten")
     (tmp_path / "b.md").write_text("# Title\n\nSome markdown text")
     (tmp_path / "c.bin").write_bytes(b"\x00\x01\x02binary")
-    result = ip.run_line_magic("embed", f"files --files {tmp_path}/* --chunk 20 --overlap 5")
+    # the fake model's tokens are words: chunks of at most 4 words sharing 1
+    result = ip.run_line_magic("embed", f"files --files {tmp_path}/* --chunk 4 --overlap 1")
     records = collection(ip, "files").records()
     assert {r.metadata["path"] for r in records} == {
         str(tmp_path / "a.txt"),
@@ -125,7 +126,8 @@ def test_files_with_chunks_and_skipped_binary(ip: InteractiveShell, tmp_path: Pa
     chunks = [r for r in records if r.metadata["path"].endswith("a.txt")]
     assert len(chunks) > 1
     assert [r.metadata["chunk"] for r in chunks] == list(range(len(chunks)))
-    assert all(len(r.text) <= 20 for r in chunks)
+    assert [r.text for r in chunks] == ["one two three four", "four five six seven",
+                                        "seven eight nine ten"]  # fmt: skip
     assert [s.path for s in result.skipped] == [str(tmp_path / "c.bin")]
     assert "c.bin: binary file" in result._repr_mimebundle_()["text/plain"]
 

@@ -55,7 +55,8 @@ BAD_INPUTS: list[tuple[str, str, str | None, str]] = [
     ("embed", "animals --from mixed --cells", None, "exactly one of"),
     ("embed", "animals --files {tmp}/*.nothing", None, "no files match"),
     ("embed", "animals --files {tmp}/bin.dat", None, "binary file"),
-    ("embed", "animals --files {tmp}/* --overlap 3", None, "--overlap needs --chunk"),
+    ("embed", "animals --files {tmp}/* --chunk 300", None, "longer than fake-64's window"),
+    ("embed", "animals --files {tmp}/* --overlap 256", None, "--overlap must be"),
     ("embed", "animals --from mixed --chunk 5", None, "--chunk/--overlap go with --files"),
     ("embed", "animals --files {tmp}/* --chunk 5 --overlap 9", None, "overlap"),
     ("embed", "animals", "{undefined_name}", "no variable named 'undefined_name'"),
@@ -72,7 +73,7 @@ BAD_INPUTS: list[tuple[str, str, str | None, str]] = [
     ("rag", "why --llm nosuchllm -c animals", None, "nosuchllm"),
     ("embed", "two names", "text", "expected one collection name"),
     ("embed", "animals --meta novalue", "text", "--meta takes KEY=VALUE"),
-    ("neighbors", "cat -c animals --where broken", None, "--where takes KEY=VALUE"),
+    ("neighbors", "cat -c animals --where broken", None, "--where 'broken': expected KEY=V"),
 ]
 
 

@@ -37,6 +37,8 @@ BAD_OPTIONS: list[tuple[str, str, str]] = [
     ("ray_concurrency", "-1", "ray_concurrency must be 0 (auto) or more"),
     ("ray_concurrency", "10**9", "ray_concurrency must be at most"),
     ("ray_threads", "10**9", "ray_threads must be at most"),
+    ("store_dir", "'/dev/null'", "store_dir /dev/null is not a folder"),
+    ("store_dir", "3", "expected a unicode string"),
 ]
 
 

@@ -16,10 +16,16 @@ ChatMessage = dict[str, str]
 
 
 def describe_origin(metadata: Metadata) -> str:
-    """A short human description of a record's origin from its metadata."""
+    """A short human description of a record's origin from its metadata: the file with its
+    page (`report.pdf p. 4`) or heading path (`guide.md > Watering`), cell and chunk."""
     parts: list[str] = []
     if "path" in metadata:
-        parts.append(str(metadata["path"]))
+        place = str(metadata["path"])
+        if metadata.get("page") is not None:
+            place += f" p. {metadata['page']}"
+        if metadata.get("heading"):
+            place += f" > {metadata['heading']}"
+        parts.append(place)
         if "cell" in metadata:
             parts.append(f"cell {metadata['cell']}")
     elif "cell" in metadata:
@@ -47,7 +53,8 @@ class Source:
 
     @property
     def origin(self) -> str:
-        """Where the text came from: "notes.md, chunk 2", "cell [12]", or ""."""
+        """Where the text came from: "report.pdf p. 4", "guide.md > Watering", "notes.md,
+        chunk 2", "cell [12]", or ""."""
         return describe_origin(self.hit.metadata)
 
 
