@@ -58,6 +58,7 @@ def sync_files(session: Session, name: str, pattern: str, *, chunk: int | None =
     batch = (files_batch([glob.escape(p) for p in plan.to_read], chunk, overlap, meta,
                          allow_empty=True, encoder=engine)
              if plan.to_read else Batch())  # fmt: skip
+    plan.drop_unread(s.path for s in batch.skipped)
     metadata = sync.stamp(batch.metadata, hashes)
     before = engine.encoded_count
     vectors = engine.embed(batch.texts) if batch.texts else None

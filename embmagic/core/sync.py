@@ -72,11 +72,23 @@ class SyncPlan:
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     stale_ids: list[int] = field(default_factory=list)
+    replaced: dict[str, list[int]] = field(default_factory=dict)
+    """The ids of each updated file's old records (part of `stale_ids`)."""
 
     @property
     def to_read(self) -> list[str]:
         """Files whose records are (re)made, in the order the glob listed them."""
         return self.new + self.updated
+
+    def drop_unread(self, paths: Iterable[str]) -> None:
+        """Files of `to_read` that their loader skipped (a truncated PDF, invalid UTF-8): a
+        new one is not counted as new, an updated one keeps its old records. Like files that
+        cannot be opened, a sync never drops what it could not read."""
+        unread = set(paths)
+        self.new = [p for p in self.new if p not in unread]
+        kept = {i for p in self.updated if p in unread for i in self.replaced.pop(p, [])}
+        self.updated = [p for p in self.updated if p not in unread]
+        self.stale_ids = [i for i in self.stale_ids if i not in kept]
 
 
 def plan_sync(collection: BaseCollection | None, hashes: dict[str, str],
@@ -102,6 +114,7 @@ def plan_sync(collection: BaseCollection | None, hashes: dict[str, str],
         else:
             plan.updated.append(path)
             plan.stale_ids += held[path][1]
+            plan.replaced[path] = held[path][1]
     kept = set(keep)
     for path, (_, ids) in held.items():
         if path not in hashes and path not in kept:

@@ -126,14 +126,29 @@ def test_files_with_the_same_text_each_keep_a_record(ws: Workspace, folder: Path
     assert len(again.unchanged) == 4 and again.added == []
 
 
-def test_a_file_that_becomes_unreadable_text_loses_its_records(ws: Workspace, folder: Path
-                                                               ) -> None:
+def test_a_file_that_becomes_unreadable_keeps_its_records(ws: Workspace, folder: Path) -> None:
     ws.embed_files("docs", str(folder / "*"), sync=True)
+    before = by_path(ws)
     (folder / "b.txt").write_bytes(b"\xff\xfe broken \x80")
     result = ws.embed_files("docs", str(folder / "*"), sync=True)
-    assert "b.txt" not in by_path(ws)
+    assert by_path(ws) == before  # a sync never drops what it could not read
+    assert result.updated == [] and result.removed == 0 and result.added == []
     assert [s.path for s in result.skipped] == [str(folder / "b.txt")]
     assert "skipped 1 file(s):" in result.plain()
+    (folder / "b.txt").write_text("Basil likes sun and warmth.\n")  # readable again: replaced
+    fixed = ws.embed_files("docs", str(folder / "*"), sync=True)
+    assert fixed.updated == [str(folder / "b.txt")] and fixed.removed == 1
+    assert [t for _, t in by_path(ws)["b.txt"]] == ["Basil likes sun and warmth."]
+
+
+def test_an_unreadable_new_file_is_not_new_on_every_sync(ws: Workspace, folder: Path) -> None:
+    (folder / "e.txt").write_bytes(b"\xff\xfe broken \x80")
+    first = ws.embed_files("docs", str(folder / "*"), sync=True)
+    again = ws.embed_files("docs", str(folder / "*"), sync=True)
+    for result in (first, again):
+        assert str(folder / "e.txt") not in result.new
+        assert [s.path for s in result.skipped] == [str(folder / "e.txt")]
+    assert again.new == [] and again.added == [] and "1 new" not in again.summary()
 
 
 class Boom(RuntimeError):
