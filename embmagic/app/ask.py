@@ -82,4 +82,5 @@ def to_result(session: Session, reply: RagAnswer, *, show_prompt: bool) -> RagRe
         dropped=len(reply.dropped),
         generated=reply.generated,
         misattributed=[str(m) for m in reply.misattributed],
+        unsupported=[str(u) for u in reply.unsupported],
     )

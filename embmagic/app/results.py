@@ -350,6 +350,7 @@ class RagResult(Result):
     dropped: int = 0
     generated: bool = True
     misattributed: list[str] = field(default_factory=list)  # one line per doubtful citation
+    unsupported: list[str] = field(default_factory=list)  # numbers and names in no source
 
     def __str__(self) -> str:
         return self.answer
@@ -382,12 +383,15 @@ class RagResult(Result):
         return " · ".join(part for part in ("Answer", name, model) if part)
 
     def notes(self) -> list[str]:
-        """One line each: unknown and doubtful citations, dropped sources."""
+        """One line each: unknown and doubtful citations, ungrounded terms, dropped sources."""
         lines = []
         if self.unknown_citations:
             listed = ", ".join(f"[{n}]" for n in self.unknown_citations)
             lines.append(f"Warning: the answer cites {listed}, which match no source.")
         lines.extend(f"Warning: {line}." for line in self.misattributed)
+        if self.unsupported:
+            listed = ", ".join(repr(term) for term in self.unsupported)
+            lines.append(f"Warning: not in any source: {listed}.")
         if self.dropped:
             lines.append(
                 f"{self.dropped} lower-ranked source(s) left out: they did not fit the context."

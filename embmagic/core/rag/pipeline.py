@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from embmagic.core.neighbors import neighbors
 from embmagic.core.rag.citations import check_citations, parse_citations
+from embmagic.core.rag.grounding import check_grounding
 from embmagic.core.rag.prompt import build_messages, build_prompt, fit_sources
 from embmagic.core.rag.types import (
     AnyGenerator,
@@ -59,7 +60,9 @@ def answer(
 
     With an `encoder`, each cited sentence is also checked against the sources it cites
     (`rag.citations`): citations that another source clearly beats are listed in
-    `misattributed`, so a wrong `[n]` is flagged rather than shown as support.
+    `misattributed`, so a wrong `[n]` is flagged rather than shown as support. Numbers and
+    names of the answer that no kept source contains are listed in `unsupported`
+    (`rag.grounding`).
 
     A `SourceGenerator` (extractive) gets the sources; a `ChatGenerator` gets system + user
     messages, after dropping the lowest-ranked sources that do not fit its context; any other
@@ -93,6 +96,7 @@ def answer(
         dropped=dropped,
         generated=generate,
         misattributed=check_citations(text, kept, encoder) if encoder and text else [],
+        unsupported=check_grounding(text, [s.text for s in kept], question) if text else [],
     )
 
 
