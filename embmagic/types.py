@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -13,6 +13,10 @@ Vectors = npt.NDArray[np.float32]
 """A C-contiguous float32 array of shape (n, d), rows L2-normalised."""
 
 Metadata = dict[str, Any]
+
+SearchMode = Literal["dense", "lexical", "hybrid"]
+"""How records are found: by embedding similarity, by BM25 over their words, or both fused."""
+SEARCH_MODES: tuple[SearchMode, ...] = ("dense", "lexical", "hybrid")
 
 
 @dataclass(frozen=True)

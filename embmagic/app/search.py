@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 from embmagic.app.results import AnalogyEvalResult, AnalogyResult, NeighborsResult, SectionScore
 from embmagic.app.session import Session
 from embmagic.errors import InvalidArgumentError
-from embmagic.types import Metadata
+from embmagic.types import Metadata, SearchMode
 
 if TYPE_CHECKING:
     from embmagic.core.wordspace import WordSpace
@@ -38,21 +38,31 @@ def neighbors(
     id: int | None = None,
     where: Metadata | None = None,
     mmr: bool = False,
+    mode: SearchMode | None = None,
 ) -> NeighborsResult:
-    """Nearest records of `collection` to a text, or to a stored record (`id`)."""
+    """Nearest records of `collection` to a text, or to a stored record (`id`). `mode`:
+    dense, lexical or hybrid (core.neighbors); None: the session's search_mode option."""
     from embmagic.core.neighbors import neighbors as find
 
+    how = search_mode(session, mode)
     if id is not None and query:
         raise InvalidArgumentError("give a query text or --id ID, not both")
     if id is None:
         query = check_query(query)
     chosen = session.resolve(collection)
-    engine = session.engine_for(chosen) if query else None
+    engine = session.engine_for(chosen) if query and how != "lexical" else None
     hits = find(chosen, engine, query or None, id=id, k=k or session.options.k,
-                where=where or None, mmr=mmr)  # fmt: skip
+                where=where or None, mmr=mmr, mode=how)  # fmt: skip
     opts = session.options
     return NeighborsResult(query or f"id {id}", chosen.name, hits, opts.display_limit,
                            opts.text_width)  # fmt: skip
+
+
+def search_mode(session: Session, mode: str | None) -> SearchMode:
+    """The mode asked for, else the session's `search_mode` option; one-line error if unknown."""
+    from embmagic.core.hybrid import check_mode
+
+    return check_mode(session.options.search_mode if mode is None else mode)
 
 
 def word_space(session: Session, space: str | None = None) -> WordSpace:

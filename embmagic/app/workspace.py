@@ -20,7 +20,7 @@ from embmagic.app import ask as _ask
 from embmagic.app import ingest, manage, search
 from embmagic.app.session import Session
 from embmagic.errors import InvalidArgumentError
-from embmagic.types import Metadata
+from embmagic.types import Metadata, SearchMode
 
 if TYPE_CHECKING:
     from embmagic.app.results import (
@@ -76,10 +76,11 @@ class Workspace(Session):
     def neighbors(self, query: str | None = None, *,
                   collection: str | BaseCollection | None = None, k: int | None = None,
                   id: int | None = None, where: Metadata | None = None,
-                  mmr: bool = False) -> NeighborsResult:
-        """Nearest records to a text or a stored record's id (`%neighbors`)."""
+                  mmr: bool = False, mode: SearchMode | None = None) -> NeighborsResult:
+        """Nearest records to a text or a stored record's id (`%neighbors`); `mode`: dense,
+        lexical or hybrid (None: the search_mode option)."""
         return search.neighbors(self, query, collection=collection, k=k, id=id, where=where,
-                                mmr=mmr)
+                                mmr=mmr, mode=mode)
 
     def analogy(self, expression: str, *, k: int | None = None, method: search.Method = "add",
                 space: str | None = None, include_inputs: bool = False) -> AnalogyResult:
@@ -94,11 +95,13 @@ class Workspace(Session):
     def ask(self, question: str, *, collection: str | BaseCollection | None = None,
             k: int | None = None, llm: str | Any = None, generate: bool = True,
             show_prompt: bool = False,
-            on_start: Callable[[Any], Callable[[str], None] | None] | None = None
-            ) -> RagResult:
-        """Answer from a collection with cited sources (`%rag`)."""
+            on_start: Callable[[Any], Callable[[str], None] | None] | None = None,
+            mode: SearchMode | None = None) -> RagResult:
+        """Answer from a collection with cited sources (`%rag`); `mode` retrieves them dense,
+        lexical or hybrid (None: the search_mode option)."""
         return _ask.ask(self, question, collection=collection, k=k, llm=llm,
-                        generate=generate, show_prompt=show_prompt, on_start=on_start)
+                        generate=generate, show_prompt=show_prompt, on_start=on_start,
+                        mode=mode)
 
     # -- managing --------------------------------------------------------------------------
 

@@ -25,7 +25,8 @@ def run_neighbors(ws: Workspace, args: argparse.Namespace, query: str,
     if args.show:
         widget_magics.map_named(namespace, args.show)  # fail before searching
     result = ws.neighbors(query or None, collection=args.collection, k=args.k, id=args.id,
-                          where=parse_pairs(args.where, "--where"), mmr=args.mmr)
+                          where=parse_pairs(args.where, "--where"), mmr=args.mmr,
+                          mode=args.mode)
     if args.show:
         widget_magics.show_on_map(namespace, args.show, result)
     return result

@@ -196,6 +196,12 @@ class Collection(BaseCollection):
         return [[self._hit(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
                 for ids, scores in results]
 
+    def hits_for(self, ids: IdArray, scores: Any) -> list[Hit]:
+        return [self._hit(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
+
+    def texts_for(self, ids: list[int]) -> list[str]:
+        return [self._entries[i].text for i in ids]
+
     def _hit(self, id_: int, score: float) -> Hit:
         entry = self._entries[id_]
         return Hit(id_, score, entry.text, _copy_metadata(entry))
@@ -206,6 +212,7 @@ class Collection(BaseCollection):
         present = [int(i) for i in np.unique(as_id_array(ids)) if int(i) in self._entries]
         if not present:
             return 0
+        self.lexical_forget(present)
         with self._change(np.empty(0, np.int64), np.array(present, dtype=np.int64),
                           keep_order=True):
             self._index.remove(np.array(present, dtype=np.int64))

@@ -352,6 +352,7 @@ class LanceCollection(BaseCollection):
         reused after a reopen."""
         present = self._fetch("id", np.unique(as_id_array(ids)), ["id"])["id"].to_numpy()
         if len(present):
+            self.lexical_forget(present)
             if int(self._saved["next_id"]) < self._next_free:
                 self._save_meta(next_id=self._next_free)
             self._table.delete(_sql_in("id", present))

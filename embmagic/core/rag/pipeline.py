@@ -19,7 +19,7 @@ from embmagic.core.rag.types import (
     SourceGenerator,
 )
 from embmagic.errors import GenerationError, InvalidArgumentError
-from embmagic.types import Encoder, Metadata
+from embmagic.types import Encoder, Metadata, SearchMode
 
 if TYPE_CHECKING:  # for annotations only: the store is not needed to import this module
     from embmagic.store import BaseCollection
@@ -31,9 +31,11 @@ def retrieve(
     question: str,
     k: int = 4,
     where: Metadata | None = None,
+    mode: SearchMode = "dense",
 ) -> list[Source]:
-    """The `k` records closest to `question`, numbered 1..k (empty collection: typed error)."""
-    hits = neighbors(collection, encoder, question, k=k, where=where)
+    """The `k` records closest to `question` (by `mode`, see core.neighbors), numbered 1..k
+    (empty collection: typed error)."""
+    hits = neighbors(collection, encoder, question, k=k, where=where, mode=mode)
     if not hits and where is None:
         msg = (
             f"collection {collection.name!r} is empty: add records first, "
@@ -111,9 +113,10 @@ def ask(
     stream: bool = False,
     on_chunk: Callable[[str], None] | None = None,
     generate: bool = True,
+    mode: SearchMode = "dense",
 ) -> RagAnswer:
     """`retrieve` then `answer`: the whole of `%rag` in one call."""
-    sources = retrieve(collection, encoder, question, k=k, where=where)
+    sources = retrieve(collection, encoder, question, k=k, where=where, mode=mode)
     return answer(
         question, sources, generator, stream=stream, on_chunk=on_chunk, generate=generate,
         encoder=encoder,

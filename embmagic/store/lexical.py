@@ -1,0 +1,170 @@
+"""`LexicalIndex`: BM25 over a collection's texts, with bm25s (tokeniser and sparse scores).
+
+Every collection keeps one, beside its vector index. What is kept up to date is cheap: the token
+ids of each record (by the store's int64 id), tokenised once with `bm25s.tokenize`. The BM25
+matrix itself (bm25s, method "lucene", k1 1.5, b 0.75) depends on every document through idf and
+the average length, so any add or delete marks it stale and the next lexical query rebuilds it
+from the kept tokens (tokenising only records it has not seen). Scores are bm25s's; the order is
+the store's: score descending, then id ascending; records scoring 0 (no query word) are left out.
+
+Saved as `lexical.npz` (plain integer and byte arrays, read with allow_pickle=False): the ids,
+their token ids (flat, with offsets) and the vocabulary as UTF-8 bytes with offsets.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from embmagic.errors import StoreFormatError
+from embmagic.store.topk import IdArray, Scores, sort_hits
+
+K1 = 1.5
+B = 0.75
+METHOD = "lucene"
+STOPWORDS = "english"
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+"""bm25s's defaults (scikit-learn's word pattern: words of two or more characters)."""
+FORMAT = "embmagic.lexical"
+VERSION = 1
+
+TokenIds = npt.NDArray[np.int32]
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """bm25s's tokeniser as the index uses it: lower case, English stop words removed."""
+    import bm25s
+
+    if not texts:
+        return []
+    out = bm25s.tokenize(list(texts), lower=True, token_pattern=TOKEN_PATTERN,
+                         stopwords=STOPWORDS, return_ids=False, show_progress=False)
+    return [list(doc) for doc in out]
+
+
+class LexicalIndex:
+    """BM25 over records by id: tokens kept per record, the bm25s matrix rebuilt when stale."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.tokens: dict[int, TokenIds] = {}
+        self.stale = True
+        self._row_ids: IdArray = np.empty(0, np.int64)
+        self._bm25: Any = None
+
+    # -- keeping up with the collection ------------------------------------------------------
+
+    def forget(self, ids: Iterable[int]) -> None:
+        """Records about to change or go: drop their tokens, rebuild before the next query."""
+        self.stale = True
+        for i in ids:
+            self.tokens.pop(int(i), None)
+
+    def sync(self, ids: IdArray, texts_for: Callable[[list[int]], list[str]]) -> None:
+        """Make the index cover exactly `ids` (the collection's, in its order): tokenise the
+        records not yet seen (`texts_for(ids)` gives their texts), drop the others, rebuild."""
+        if not self.stale and np.array_equal(ids, self._row_ids):
+            return
+        wanted = {int(i) for i in ids}
+        for gone in [i for i in self.tokens if i not in wanted]:
+            del self.tokens[gone]
+        missing = [int(i) for i in ids if int(i) not in self.tokens]
+        if missing:
+            for i, doc in zip(missing, tokenize(texts_for(missing)), strict=True):
+                self.tokens[i] = self._ids_of(doc, grow=True)
+        self._build(ids)
+
+    def _ids_of(self, doc: Sequence[str], *, grow: bool) -> TokenIds:
+        if grow:
+            for token in doc:
+                self.vocab.setdefault(token, len(self.vocab))
+            return np.fromiter((self.vocab[t] for t in doc), np.int32, count=len(doc))
+        return np.array([self.vocab[t] for t in doc if t in self.vocab], dtype=np.int32)
+
+    def _build(self, ids: IdArray) -> None:
+        import bm25s
+
+        self._row_ids = np.array(ids, dtype=np.int64)
+        self._bm25 = None
+        if len(ids):
+            corpus = [self.tokens[int(i)].tolist() for i in ids]
+            vocab = {str(t): t for t in range(len(self.vocab))}  # bm25s only reads the values
+            bm25 = bm25s.BM25(k1=K1, b=B, method=METHOD)
+            bm25.index((corpus, vocab), create_empty_token=False, show_progress=False)
+            self._bm25 = bm25
+        self.stale = False
+
+    # -- searching ---------------------------------------------------------------------------
+
+    def scores(self, query: str) -> tuple[IdArray, Scores]:
+        """The BM25 score of every indexed record for `query` (rows in `sync`'s id order)."""
+        words = self._ids_of(tokenize([query])[0], grow=False)
+        if self._bm25 is None or not len(words):
+            return self._row_ids, np.zeros(len(self._row_ids), np.float32)
+        found = self._bm25.get_scores_from_ids(words.tolist())
+        return self._row_ids, np.asarray(found, dtype=np.float32)
+
+    def search(self, query: str, k: int, allowed: IdArray | None = None
+               ) -> tuple[IdArray, Scores]:
+        """The k best (ids, scores), score desc then id asc, only scores > 0, `allowed` only."""
+        ids, scores = self.scores(query)
+        keep = scores > 0
+        if allowed is not None:
+            keep &= np.isin(ids, allowed)
+        return sort_hits(ids[keep], scores[keep], k)
+
+    # -- persistence -------------------------------------------------------------------------
+
+    def to_bytes(self, ids: IdArray) -> bytes:
+        """`lexical.npz` for the records `ids` (all of them must be tokenised: `sync` first)."""
+        docs = [self.tokens[int(i)] for i in ids]
+        offsets = np.zeros(len(docs) + 1, np.int64)
+        np.cumsum([len(d) for d in docs], out=offsets[1:])
+        words = [w.encode("utf-8") for w in self.vocab]
+        word_offsets = np.zeros(len(words) + 1, np.int64)
+        np.cumsum([len(w) for w in words], out=word_offsets[1:])
+        buf = io.BytesIO()
+        np.savez(buf, format=np.array([FORMAT]), version=np.array([VERSION], np.int64),
+                 ids=np.asarray(ids, np.int64), offsets=offsets,
+                 tokens=np.concatenate(docs) if docs else np.empty(0, np.int32),
+                 vocab=np.frombuffer(b"".join(words), np.uint8), vocab_offsets=word_offsets)
+        return buf.getvalue()
+
+    @classmethod
+    def from_file(cls, path: Any, ids: IdArray) -> LexicalIndex:
+        """Read `lexical.npz` (no pickle); StoreFormatError unless it covers exactly `ids`."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {name: data[name] for name in data.files}
+            return cls._from_arrays(arrays, ids)
+        except (OSError, ValueError, KeyError, IndexError, UnicodeDecodeError) as exc:
+            msg = f"{path} is not a readable lexical index ({type(exc).__name__})"
+            raise StoreFormatError(msg) from exc
+
+    @classmethod
+    def _from_arrays(cls, arrays: dict[str, Any], ids: IdArray) -> LexicalIndex:
+        if str(arrays["format"][0]) != FORMAT or int(arrays["version"][0]) > VERSION:
+            raise ValueError("foreign or newer lexical index")
+        saved_ids, offsets = arrays["ids"].astype(np.int64), arrays["offsets"].astype(np.int64)
+        tokens, raw = arrays["tokens"].astype(np.int32), arrays["vocab"].tobytes()
+        bounds = arrays["vocab_offsets"].astype(np.int64)
+        if not np.array_equal(saved_ids, np.asarray(ids, np.int64)):
+            raise ValueError("ids differ from the records")
+        if len(offsets) != len(saved_ids) + 1 or offsets[-1] != len(tokens):
+            raise ValueError("token offsets do not match")
+        out = cls()
+        words = [raw[bounds[i]:bounds[i + 1]].decode("utf-8") for i in range(len(bounds) - 1)]
+        out.vocab = {w: n for n, w in enumerate(words)}
+        if len(out.vocab) != len(words) or (len(tokens) and (
+                tokens.min() < 0 or tokens.max() >= len(words))):
+            raise ValueError("token ids outside the vocabulary")
+        out.tokens = {int(i): tokens[offsets[r]:offsets[r + 1]].copy()
+                      for r, i in enumerate(saved_ids)}
+        return out
+
+
+__all__ = ["LexicalIndex", "tokenize"]
