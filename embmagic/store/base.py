@@ -232,6 +232,14 @@ class BaseCollection(ABC):
         self._lexical.sync(self.ids(), self.texts_for)
         return self._lexical
 
+    def lexical_snapshot(self) -> bytes:
+        """`lexical.npz` for a save: every record's tokens (tokenising those not seen yet)."""
+        if self._lexical is None:
+            self._lexical = LexicalIndex()
+        ids = self.ids()
+        self._lexical.tokenize_missing(ids, self.texts_for)
+        return self._lexical.to_bytes(ids)
+
     def lexical_forget(self, ids: Any) -> None:
         """Hook for changes: the records `ids` are about to change or go (call before)."""
         if self._lexical is not None:

@@ -69,14 +69,21 @@ class LexicalIndex:
         records not yet seen (`texts_for(ids)` gives their texts), drop the others, rebuild."""
         if not self.stale and np.array_equal(ids, self._row_ids):
             return
+        self.tokenize_missing(ids, texts_for)
+        self._build(ids)
+
+    def tokenize_missing(self, ids: IdArray, texts_for: Callable[[list[int]], list[str]]
+                         ) -> None:
+        """Keep tokens for exactly `ids`: tokenise the records not seen yet, drop the others."""
         wanted = {int(i) for i in ids}
         for gone in [i for i in self.tokens if i not in wanted]:
             del self.tokens[gone]
+            self.stale = True
         missing = [int(i) for i in ids if int(i) not in self.tokens]
         if missing:
+            self.stale = True
             for i, doc in zip(missing, tokenize(texts_for(missing)), strict=True):
                 self.tokens[i] = self._ids_of(doc, grow=True)
-        self._build(ids)
 
     def _ids_of(self, doc: Sequence[str], *, grow: bool) -> TokenIds:
         if grow:
@@ -135,14 +142,15 @@ class LexicalIndex:
         return buf.getvalue()
 
     @classmethod
-    def from_file(cls, path: Any, ids: IdArray) -> LexicalIndex:
-        """Read `lexical.npz` (no pickle); StoreFormatError unless it covers exactly `ids`."""
+    def from_bytes(cls, data: bytes, ids: IdArray, where: str) -> LexicalIndex:
+        """Read `lexical.npz` (no pickle); StoreFormatError naming `where` unless it is ours
+        and covers exactly `ids`, the records of the save."""
         try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {name: data[name] for name in data.files}
+            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in npz.files}
             return cls._from_arrays(arrays, ids)
         except (OSError, ValueError, KeyError, IndexError, UnicodeDecodeError) as exc:
-            msg = f"{path} is not a readable lexical index ({type(exc).__name__})"
+            msg = f"{where}: lexical.npz is not a readable lexical index ({exc})"
             raise StoreFormatError(msg) from exc
 
     @classmethod
@@ -152,7 +160,7 @@ class LexicalIndex:
         saved_ids, offsets = arrays["ids"].astype(np.int64), arrays["offsets"].astype(np.int64)
         tokens, raw = arrays["tokens"].astype(np.int32), arrays["vocab"].tobytes()
         bounds = arrays["vocab_offsets"].astype(np.int64)
-        if not np.array_equal(saved_ids, np.asarray(ids, np.int64)):
+        if not np.array_equal(np.sort(saved_ids), np.sort(np.asarray(ids, np.int64))):
             raise ValueError("ids differ from the records")
         if len(offsets) != len(saved_ids) + 1 or offsets[-1] != len(tokens):
             raise ValueError("token offsets do not match")
