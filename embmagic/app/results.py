@@ -526,3 +526,74 @@ class MessageResult(Result):
 
     def html_body(self) -> str:
         return f"<p>{html.escape(self.message)}</p>"
+
+
+@dataclass(frozen=True)
+class RetrievalScore:
+    """Mean metrics of one collection searched in one mode (`%emb eval`)."""
+
+    collection: str
+    mode: str
+    index: str
+    queries: int
+    recall: float
+    mrr: float
+    ndcg: float
+    hit1: float
+    index_recall: float | None = None  # approximate kinds: dense top-k vs exact search
+
+
+@dataclass(repr=False)
+class RetrievalEvalResult(Result):
+    """recall@k, MRR@k, nDCG@10 and hit@1 per collection and mode, side by side, plus how much
+    of exact search each approximate index finds (`%emb eval`)."""
+
+    source: str
+    k: int
+    scores: list[RetrievalScore]
+    seconds: float = 0.0  # not shown: the output stays deterministic
+
+    def score(self, collection: str, mode: str) -> RetrievalScore:
+        """The row of one collection and mode; KeyError if it was not evaluated."""
+        for row in self.scores:
+            if (row.collection, row.mode) == (collection, mode):
+                return row
+        raise KeyError(f"no scores for collection {collection!r} in mode {mode!r}")
+
+    def title(self) -> str:
+        queries = self.scores[0].queries if self.scores else 0
+        name = self.source.replace("\\", "/").rsplit("/", 1)[-1]  # the file name: deterministic
+        return f"retrieval evaluation: {queries} queries from {name}, k={self.k}"
+
+    def table(self) -> Table:
+        rows = [[s.collection, s.mode, s.index, str(s.queries), score(s.recall), score(s.mrr),
+                 score(s.ndcg), score(s.hit1)] for s in self.scores]
+        columns = ["collection", "mode", "index", "queries", f"recall@{self.k}",
+                   f"MRR@{self.k}", "nDCG@10", "hit@1"]
+        return Table(columns, rows, limit=10**9)
+
+    def notes(self) -> list[str]:
+        """One line per approximate index: its recall against exact search."""
+        seen: dict[str, RetrievalScore] = {}
+        for s in self.scores:
+            if s.index_recall is not None:
+                seen.setdefault(s.collection, s)
+        return [f"{s.collection} ({s.index}): the index finds {score(s.index_recall or 0.0)} of "
+                f"exact search's top {self.k} (dense recall@{self.k} against exact search)"
+                for s in seen.values()]
+
+    def plain(self) -> str:
+        return "\n".join([self.title(), self.table().plain(), *self.notes()])
+
+    def html_body(self) -> str:
+        notes = "".join(f"<p>{html.escape(line)}</p>" for line in self.notes())
+        return f"<p>{html.escape(self.title())}</p>{self.table().html()}{notes}"
+
+    def to_pandas(self) -> Any:
+        """One row per collection and mode; `index_recall` is None for exact indexes."""
+        import pandas as pd
+
+        columns = ["collection", "mode", "index", "queries", "recall", "mrr", "ndcg", "hit1",
+                   "index_recall"]
+        return pd.DataFrame([[getattr(s, c) for c in columns] for s in self.scores],
+                            columns=columns)

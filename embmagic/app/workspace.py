@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from embmagic.app import ask as _ask
-from embmagic.app import ingest, manage, search
+from embmagic.app import evaluate, ingest, manage, search
 from embmagic.app.session import Session
 from embmagic.errors import InvalidArgumentError
 from embmagic.types import Metadata, SearchMode
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         MessageResult,
         NeighborsResult,
         RagResult,
+        RetrievalEvalResult,
         TableResult,
     )
     from embmagic.store import BaseCollection
@@ -91,6 +92,17 @@ class Workspace(Session):
     def evaluate_analogies(self, path: str, *, space: str | None = None) -> AnalogyEvalResult:
         """Accuracy on a Google-format analogy file (`%analogy --eval PATH`)."""
         return search.evaluate_analogies(self, path, space=space)
+
+    def evaluate_retrieval(self, collections: str | BaseCollection
+                           | Sequence[str | BaseCollection], qrels: evaluate.QrelsSource, *,
+                           k: int = 10, modes: Sequence[str] | None = None,
+                           queries: str | None = None, by: str | None = None
+                           ) -> RetrievalEvalResult:
+        """recall@k, MRR@k, nDCG@10 per collection and search mode (`%emb eval`): `qrels` is a
+        JSONL or TREC file (TREC: `queries` = QUERY_ID<TAB>TEXT file) or a list of
+        {"query": ..., "relevant": [ids or texts]}; `by=KEY`: documents by metadata KEY."""
+        return evaluate.evaluate_retrieval(self, collections, qrels, k=k, modes=modes,
+                                           queries=queries, by=by)
 
     def ask(self, question: str, *, collection: str | BaseCollection | None = None,
             k: int | None = None, llm: str | Any = None, generate: bool = True,
