@@ -117,6 +117,9 @@ class NeighborsResult(Result):
     hits: list[Hit]
     limit: int = DEFAULT_LIMIT
     width: int = DEFAULT_WIDTH
+    reranker: str = ""  # the cross-encoder that chose the hits (scores are its own), if any
+    search_scores: list[float] | None = None  # reranked: each hit's score in the search
+    candidates: int = 0  # reranked: how many candidates the search gave the cross-encoder
 
     def __len__(self) -> int:
         return len(self.hits)
@@ -129,20 +132,27 @@ class NeighborsResult(Result):
 
     def title(self) -> str:
         noun = "neighbour" if len(self.hits) == 1 else "neighbours"
-        return f"{len(self.hits)} {noun} of {self.query!r} in {self.collection!r}"
+        title = f"{len(self.hits)} {noun} of {self.query!r} in {self.collection!r}"
+        if self.reranker:
+            title += f", reranked by {self.reranker} from {self.candidates} candidates"
+        return title
 
     def table(self, width: int | None = None) -> Table:
+        searched = self.search_scores
         rows = [
             [
                 str(rank),
                 score(h.score),
+                *([score(searched[rank - 1])] if searched is not None else []),
                 shorten(h.text, width or 10**9),
                 str(h.id),
                 format_metadata(h.metadata),
             ]
             for rank, h in enumerate(self.hits, start=1)
         ]
-        return Table(["rank", "score", "text", "id", "metadata"], rows, self.limit)
+        columns = ["rank", "score", *(["search score"] if searched is not None else []),
+                   "text", "id", "metadata"]  # fmt: skip
+        return Table(columns, rows, self.limit)
 
     def plain(self) -> str:
         return f"{self.title()}\n{self.table(self.width).plain()}"
@@ -151,21 +161,24 @@ class NeighborsResult(Result):
         return f"<p>{html.escape(self.title())}</p>{self.table().html()}"
 
     def to_pandas(self) -> Any:
-        """DataFrame: rank, score, text, id, then one column per metadata key (sorted).
+        """DataFrame: rank, score (reranked: the cross-encoder's, then search_score), text,
+        id, then one column per metadata key (sorted).
 
         A key that a hit lacks is missing (None/NaN) in its row; a key named like a fixed column
         gets a `meta.` prefix so nothing is overwritten.
         """
         import pandas as pd
 
-        fixed = ["rank", "score", "text", "id"]
+        fixed = ["rank", "score", "search_score", "text", "id"]
         keys = sorted({key for h in self.hits for key in h.metadata})
         columns: dict[str, list[Any]] = {
             "rank": list(range(1, len(self.hits) + 1)),
             "score": [h.score for h in self.hits],
-            "text": [h.text for h in self.hits],
-            "id": [h.id for h in self.hits],
         }
+        if self.search_scores is not None:  # reranked: `score` is the cross-encoder's
+            columns["search_score"] = list(self.search_scores)
+        columns["text"] = [h.text for h in self.hits]
+        columns["id"] = [h.id for h in self.hits]
         for key in keys:
             name = f"meta.{key}" if key in fixed else key
             columns[name] = [h.metadata.get(key) for h in self.hits]
@@ -351,6 +364,9 @@ class RagResult(Result):
     generated: bool = True
     misattributed: list[str] = field(default_factory=list)  # one line per doubtful citation
     unsupported: list[str] = field(default_factory=list)  # numbers and names in no source
+    reranker: str = ""  # the cross-encoder that chose the sources (scores are its own), if any
+    candidates: int = 0  # reranked: how many retrieved candidates it chose from
+    search_scores: list[float] | None = None  # reranked: each source's retrieval score
 
     def __str__(self) -> str:
         return self.answer
@@ -361,11 +377,13 @@ class RagResult(Result):
     def source_table(self, width: int | None = None) -> Table:
         """Every retrieved source in number order, the cited ones marked: source, cited, score,
         collection, id, text, origin."""
+        searched = self.search_scores
         rows = [
             [
                 f"[{n}]",
                 "cited" if n in self.cited else "",
                 score(hit.score),
+                *([score(searched[n - 1])] if searched is not None else []),
                 self.collection,
                 str(hit.id),
                 shorten(hit.text, width or 10**9),
@@ -373,7 +391,8 @@ class RagResult(Result):
             ]
             for n, hit in enumerate(self.sources, start=1)
         ]
-        columns = ["source", "cited", "score", "collection", "id", "text", "origin"]
+        columns = ["source", "cited", "score", *(["search score"] if searched is not None else []),
+                   "collection", "id", "text", "origin"]  # fmt: skip
         return Table(columns, rows, limit=10**9)
 
     def header(self) -> str:
@@ -403,7 +422,8 @@ class RagResult(Result):
 
     def _sources_title(self) -> str:
         cited = len([n for n in self.cited if 1 <= n <= len(self.sources)])
-        return f"Sources ({len(self.sources)} retrieved, {cited} cited)"
+        how = f", reranked by {self.reranker} from {self.candidates}" if self.reranker else ""
+        return f"Sources ({len(self.sources)} retrieved{how}, {cited} cited)"
 
     def plain(self) -> str:
         parts = []
@@ -454,19 +474,21 @@ class RagResult(Result):
         return {**super()._repr_mimebundle_(), "text/markdown": self.markdown()}
 
     def to_pandas(self) -> Any:
-        """The sources: number, cited, score, text, id, metadata."""
+        """The sources: number, cited, score (reranked: the cross-encoder's, then
+        search_score), text, id, metadata."""
         import pandas as pd
 
-        return pd.DataFrame(
-            {
-                "source": list(range(1, len(self.sources) + 1)),
-                "cited": [n in self.cited for n in range(1, len(self.sources) + 1)],
-                "score": [h.score for h in self.sources],
-                "text": [h.text for h in self.sources],
-                "id": [h.id for h in self.sources],
-                "metadata": [dict(h.metadata) for h in self.sources],
-            }
-        )
+        columns: dict[str, list[Any]] = {
+            "source": list(range(1, len(self.sources) + 1)),
+            "cited": [n in self.cited for n in range(1, len(self.sources) + 1)],
+            "score": [h.score for h in self.sources],
+        }
+        if self.search_scores is not None:
+            columns["search_score"] = list(self.search_scores)
+        columns["text"] = [h.text for h in self.sources]
+        columns["id"] = [h.id for h in self.sources]
+        columns["metadata"] = [dict(h.metadata) for h in self.sources]
+        return pd.DataFrame(columns)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")

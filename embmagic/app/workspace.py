@@ -77,11 +77,14 @@ class Workspace(Session):
     def neighbors(self, query: str | None = None, *,
                   collection: str | BaseCollection | None = None, k: int | None = None,
                   id: int | None = None, where: Metadata | None = None,
-                  mmr: bool = False, mode: SearchMode | None = None) -> NeighborsResult:
+                  mmr: bool = False, mode: SearchMode | None = None,
+                  rerank: str | None = None, rerank_depth: int | None = None
+                  ) -> NeighborsResult:
         """Nearest records to a text or a stored record's id (`%neighbors`); `mode`: dense,
-        lexical or hybrid (None: the search_mode option)."""
+        lexical or hybrid (None: the search_mode option); `rerank`: a cross-encoder (folder or
+        cached name) choosing the k best of `rerank_depth` candidates (default max(50, k))."""
         return search.neighbors(self, query, collection=collection, k=k, id=id, where=where,
-                                mmr=mmr, mode=mode)
+                                mmr=mmr, mode=mode, rerank=rerank, rerank_depth=rerank_depth)
 
     def analogy(self, expression: str, *, k: int | None = None, method: search.Method = "add",
                 space: str | None = None, include_inputs: bool = False) -> AnalogyResult:
@@ -108,12 +111,14 @@ class Workspace(Session):
             k: int | None = None, llm: str | Any = None, generate: bool = True,
             show_prompt: bool = False,
             on_start: Callable[[Any], Callable[[str], None] | None] | None = None,
-            mode: SearchMode | None = None) -> RagResult:
+            mode: SearchMode | None = None, rerank: str | None = None,
+            rerank_depth: int | None = None) -> RagResult:
         """Answer from a collection with cited sources (`%rag`); `mode` retrieves them dense,
-        lexical or hybrid (None: the search_mode option)."""
+        lexical or hybrid (None: the search_mode option); `rerank`: a cross-encoder choosing
+        the k sources from `rerank_depth` candidates (default max(50, k))."""
         return _ask.ask(self, question, collection=collection, k=k, llm=llm,
                         generate=generate, show_prompt=show_prompt, on_start=on_start,
-                        mode=mode)
+                        mode=mode, rerank=rerank, rerank_depth=rerank_depth)
 
     # -- managing --------------------------------------------------------------------------
 

@@ -158,6 +158,9 @@ class EmbMagics(Magics, Options):
     @argument("--mmr", action="store_true", help="diversify results (maximal marginal relevance)")
     @argument("--mode", choices=SEARCH_MODES,
               help="dense, lexical (BM25) or hybrid (default: EmbMagics.search_mode)")
+    @argument("--rerank", metavar="MODEL", help="reorder by a cross-encoder (folder or name)")
+    @argument("--rerank-depth", type=positive_int, metavar="N",
+              help="candidates the cross-encoder chooses from (default 50)")
     @argument("--widget", action="store_true", help="open the neighbours explorer instead")
     @argument("--show", metavar="MAP", help="also highlight the results on the map named MAP")
     @line_magic
@@ -199,6 +202,9 @@ class EmbMagics(Magics, Options):
     @argument("--llm", metavar="NAME", help="generator (default: EmbMagics.generator)")
     @argument("--mode", choices=SEARCH_MODES,
               help="retrieve dense, lexical (BM25) or hybrid (default: EmbMagics.search_mode)")
+    @argument("--rerank", metavar="MODEL", help="pick sources by a cross-encoder (folder or name)")
+    @argument("--rerank-depth", type=positive_int, metavar="N",
+              help="candidates the cross-encoder chooses from (default 50)")
     @argument("--show-prompt", action="store_true", help="also show the exact prompt")
     @argument("--no-generate", action="store_true", help="build and show the prompt, no answer")
     @argument("--widget", action="store_true", help="open the RAG panel (asks QUESTION if given)")

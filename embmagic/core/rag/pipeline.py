@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from embmagic.core.neighbors import neighbors
@@ -18,6 +19,8 @@ from embmagic.core.rag.types import (
     Source,
     SourceGenerator,
 )
+from embmagic.core.rerank import PairScorer, rerank
+from embmagic.core.rerank import rerank_depth as check_depth
 from embmagic.errors import GenerationError, InvalidArgumentError
 from embmagic.types import Encoder, Metadata, SearchMode
 
@@ -114,13 +117,34 @@ def ask(
     on_chunk: Callable[[str], None] | None = None,
     generate: bool = True,
     mode: SearchMode = "dense",
+    reranker: PairScorer | None = None,
+    rerank_depth: int | None = None,
 ) -> RagAnswer:
-    """`retrieve` then `answer`: the whole of `%rag` in one call."""
-    sources = retrieve(collection, encoder, question, k=k, where=where, mode=mode)
-    return answer(
+    """`retrieve` then `answer`: the whole of `%rag` in one call. With a `reranker`, the `k`
+    sources are the cross-encoder's best of `rerank_depth` (default max(50, k)) retrieved."""
+    fetch = check_depth(rerank_depth, k) if reranker is not None else k
+    sources = retrieve(collection, encoder, question, k=fetch, where=where, mode=mode)
+    candidates = len(sources)
+    if reranker is not None:
+        sources = rerank_sources(reranker, question, sources, k)
+    reply = answer(
         question, sources, generator, stream=stream, on_chunk=on_chunk, generate=generate,
         encoder=encoder,
     )  # fmt: skip
+    if reranker is None:
+        return reply
+    return replace(reply, reranker=reranker.name, candidates=candidates)
+
+
+def rerank_sources(
+    reranker: PairScorer, question: str, sources: Sequence[Source], k: int
+) -> list[Source]:
+    """The cross-encoder's best `k` of `sources`, numbered 1..k; each keeps its retrieval
+    score as `search_score`."""
+    ranked = rerank(reranker, question, [s.hit for s in sources], k)
+    name = sources[0].collection if sources else ""
+    return [Source(n, r.hit, name, search_score=r.similarity)
+            for n, r in enumerate(ranked, start=1)]  # fmt: skip
 
 
 def _chunks(

@@ -36,6 +36,7 @@ class Source:
     number: int
     hit: Hit
     collection: str
+    search_score: float | None = None  # reranked: the retrieval's score (hit.score: the reranker's)
 
     @property
     def text(self) -> str:
@@ -106,6 +107,8 @@ class RagAnswer:
     generated: bool = True  # False for `--no-generate`: the prompt only
     misattributed: list[Misattribution] = field(default_factory=list)  # see rag/citations.py
     unsupported: list[Unsupported] = field(default_factory=list)  # see rag/grounding.py
+    reranker: str = ""  # the cross-encoder that chose the sources, if any (core/rerank.py)
+    candidates: int = 0  # reranked: how many retrieved candidates it chose from
 
 
 @runtime_checkable
