@@ -206,3 +206,23 @@ def test_on_disk_copies_keep_the_lexical_index(tmp_path: Path) -> None:
     assert isinstance(disk, DiskCollection)
     assert disk._lexical is not None and len(disk._lexical.tokens) == 298
     check_all(disk, ref)
+
+
+def test_the_numpy_build_equals_bm25s_own_index() -> None:
+    """bm25_index builds with NumPy the matrix bm25s's `BM25.index` builds with a Python loop."""
+    import bm25s
+
+    from embmagic.store.lexical import bm25_index
+
+    texts = [*corpus(500, seed=4), "", "the of and"]  # empty documents count in the average
+    tok = bm25s.tokenize(texts, return_ids=True, show_progress=False, stopwords="english")
+    theirs = bm25s.BM25(k1=1.5, b=0.75, method="lucene")
+    theirs.index(tok, create_empty_token=False, show_progress=False)
+    docs = [np.asarray(d, np.int32) for d in tok.ids]
+    ours = bm25_index(np.concatenate(docs), np.array([len(d) for d in docs]), len(tok.vocab))
+    for key in ("indices", "indptr"):
+        np.testing.assert_array_equal(ours.scores[key], theirs.scores[key])
+    np.testing.assert_allclose(ours.scores["data"], theirs.scores["data"], rtol=1e-6)
+    query = [tok.vocab["quartz"], tok.vocab["river"], tok.vocab["river"]]
+    np.testing.assert_allclose(ours.get_scores_from_ids(query),
+                               theirs.get_scores_from_ids(query), rtol=1e-6)
