@@ -98,3 +98,15 @@ def test_map_refuses_an_unknown_mode(docs: InteractiveShell) -> None:
     assert reply == {"ok": False, "error": "unknown search mode 'semantic': use one of dense, "
                                            "lexical, hybrid"}  # fmt: skip
     assert m.highlighted == highlighted and m.mode == "dense"
+
+
+def test_rag_panel_retrieves_in_the_mode_given(docs: InteractiveShell) -> None:
+    from embmagic.widgets import RagPanel
+
+    panel = RagPanel("docs", question="music note 7", mode="lexical", k=3)
+    expected = magics_of(docs).session.ask("music note 7", collection="docs", k=3, mode="lexical")
+    assert [s["id"] for s in panel.sources] == [h.id for h in expected.sources]
+    with pytest.raises(ValueError, match="--rerank-depth N goes with --rerank MODEL"):
+        RagPanel("docs", rerank_depth=10)
+    with pytest.raises(ValueError, match="unknown search mode 'fuzzy'"):
+        RagPanel("docs", mode="fuzzy")
