@@ -226,3 +226,20 @@ def test_the_numpy_build_equals_bm25s_own_index() -> None:
     query = [tok.vocab["quartz"], tok.vocab["river"], tok.vocab["river"]]
     np.testing.assert_allclose(ours.get_scores_from_ids(query),
                                theirs.get_scores_from_ids(query), rtol=1e-6)
+
+
+def test_a_failed_change_leaves_lexical_results_as_before(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """An upsert undone half-way (Collection._change) leaves BM25 as it was."""
+    store, ref = Collection("test", "fake-32", 32), ReferenceStore("test", "fake-32", 32)
+    fill([store, ref])
+    check_all(store, ref)  # the lexical index is built
+
+    def broken(*args: Any) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(store._index, "add", broken)
+    with pytest.raises(MemoryError):
+        store.add(["quartz quartz quartz"], unit_vectors(1, seed=2), ids=[3])
+    assert store.get(3).text == ref.get(3).text
+    check_all(store, ref)
