@@ -156,3 +156,37 @@ def test_eval_help_lists_its_flags(zoo: InteractiveShell, capsys: pytest.Capture
     out = capsys.readouterr().out
     for flag in ("--qrels", "--queries", "--mode", "--by", "-k"):
         assert flag in out
+
+
+def test_python_api_takes_dicts_and_refuses_bad_arguments(
+        zoo: InteractiveShell, magics: Any, snap: Callable[[], dict[str, Any]]) -> None:
+    from embmagic.errors import InvalidArgumentError
+
+    ws = magics.session
+    entries = [{"query": q, "relevant": r} for q, r in QUERIES]
+    result = ws.evaluate_retrieval(["zoo", ws.collection("zoo2")], entries, k=2,
+                                   modes=["hybrid", "dense"])
+    assert [(s.collection, s.mode) for s in result.scores] == [
+        ("zoo", "hybrid"), ("zoo", "dense"), ("zoo2", "hybrid"), ("zoo2", "dense")]
+    assert result.title() == "retrieval evaluation: 5 queries from qrels, k=2"
+    before = snap()
+    for kwargs, message in [({"k": 0}, "k must be a positive whole number"),
+                            ({"modes": ["dense", "semantic"]}, "--mode semantic: choose from"),
+                            ({"queries": "q.tsv"}, "queries= goes with a TREC qrels file")]:
+        with pytest.raises(InvalidArgumentError, match=message):
+            ws.evaluate_retrieval("zoo", entries, **kwargs)
+    with pytest.raises(InvalidArgumentError, match="name at least one collection"):
+        ws.evaluate_retrieval([], entries)
+    assert snap() == before
+
+
+def test_long_runs_show_a_progress_bar(zoo: InteractiveShell, magics: Any,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    ws = magics.session
+    entries = [{"query": q, "relevant": r} for q, r in QUERIES]
+    ws.options.show_progress = True
+    ws.evaluate_retrieval("zoo", entries, modes=["lexical"])
+    assert "evaluating retrieval" in capsys.readouterr().err
+    ws.options.show_progress = "auto"  # 5 searches: far below the threshold
+    ws.evaluate_retrieval("zoo", entries, modes=["lexical"])
+    assert "evaluating retrieval" not in capsys.readouterr().err
