@@ -84,7 +84,7 @@ class Options(HasTraits):
     search_mode = Enum(
         ["dense", "lexical", "hybrid"], "dense",
         help="How %neighbors and %rag find records when no --mode is given: dense (embedding "
-        "similarity), lexical (BM25 over the words) or hybrid (both, fused by rank).",
+        "similarity), lexical (BM25 over the words) or hybrid (both, fused).",
     ).tag(config=True)
     ray_address = Unicode(
         "", help="Ray cluster for %embed --on ray (else RAY_ADDRESS, else a local Ray instance)."

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from embmagic.core.hybrid import HYBRID_DEPTH, check_mode, reciprocal_rank_fusion
+from embmagic.core.hybrid import (
+    FUSIONS,
+    HYBRID_DEPTH,
+    Fusion,
+    check_mode,
+    convex_fusion,
+    reciprocal_rank_fusion,
+    weighted_fusion,
+)
 from embmagic.errors import (
     DimensionMismatchError,
     InvalidArgumentError,
@@ -34,16 +42,17 @@ def neighbors(
     mmr: bool = False,
     lambda_: float = 0.5,
     mode: SearchMode = "dense",
+    fusion: Fusion = "convex",
 ) -> list[Hit]:
     """The `k` records most similar to exactly one of `query`, `id` or `vector`.
 
     `mode`: "dense" ranks by cosine, "lexical" by BM25 over the words (a stored record's own
-    text with `id`; no vector), "hybrid" fuses both rankings by reciprocal rank (core.hybrid),
-    so scores are the fused ones. `where` keeps records whose metadata match every key, on
-    both sides. By id, the record itself is left out. With `mmr`, `4 k` candidates are
-    re-ranked by maximal marginal relevance (`lambda_` = 1 is pure relevance, 0 pure
-    diversity); scores stay the mode's. `encoder` is only needed for a text query that is
-    searched densely (dense, hybrid).
+    text with `id`; no vector), "hybrid" fuses both rankings (`fusion`, see core.hybrid:
+    "convex" by default, "rrf", "weighted"), so scores are the fused ones. `where` keeps
+    records whose metadata match every key, on both sides. By id, the record itself is left
+    out. With `mmr`, `4 k` candidates are re-ranked by maximal marginal relevance (`lambda_`
+    = 1 is pure relevance, 0 pure diversity); scores stay the mode's. `encoder` is only
+    needed for a text query that is searched densely (dense, hybrid).
     """
     _check_options(query, id, vector, k, lambda_)
     mode = check_mode(mode)
@@ -67,10 +76,26 @@ def neighbors(
         qvec = _query_vector(collection, encoder, query, id, vector)
         found = collection.search(qvec[None, :], depth, where)[0]
         dense = [h for h in found if h.id not in exclude]
-        hits = reciprocal_rank_fusion([dense, lexical])[:fetch]
+        hits = _fuse(collection, qvec, dense, lexical, fusion)[:fetch]
     if not mmr or len(hits) <= 1:
         return hits[:k]
     return [hits[i] for i in mmr_by_score(collection, hits, k, lambda_)]
+
+
+def _fuse(collection: BaseCollection, qvec: npt.NDArray[np.float32], dense: list[Hit],
+          lexical: list[Hit], fusion: Fusion) -> list[Hit]:
+    if fusion == "rrf":
+        return reciprocal_rank_fusion([dense, lexical])
+    if fusion == "weighted":
+        return weighted_fusion(dense, lexical)
+    if fusion != "convex":
+        msg = f"unknown fusion {fusion!r}: use one of {', '.join(FUSIONS)}"
+        raise InvalidArgumentError(msg)
+    union = list({h.id: h for h in [*dense, *lexical]}.values())
+    if not union:
+        return []
+    cosines = collection.vectors_for([h.id for h in union]) @ qvec
+    return convex_fusion(union, cosines.tolist(), lexical)
 
 
 def mmr_by_score(collection: BaseCollection, hits: list[Hit], k: int, lambda_: float

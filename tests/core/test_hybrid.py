@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 from embmagic.core.hybrid import (
+    HYBRID_ALPHA,
     HYBRID_DEPTH,
     RRF_K,
     check_mode,
+    convex_fusion,
     fuse,
     reciprocal_rank_fusion,
     weighted_fusion,
@@ -82,6 +84,16 @@ class TableEncoder:
         return norms
 
 
+class FixedEncoder(TableEncoder):
+    """Every text: the unit vector along e0 + 0.5 e1."""
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        out = np.zeros((len(texts), self.dim), np.float32)
+        out[:, 0], out[:, 1] = 1.0, 0.5
+        unit: Vectors = out / np.linalg.norm(out, axis=1, keepdims=True)
+        return unit
+
+
 @pytest.fixture
 def docs() -> Collection:
     enc = TableEncoder()
@@ -99,14 +111,41 @@ def test_lexical_mode_ranks_by_bm25_and_needs_no_encoder(docs: Collection) -> No
     assert [h.id for h in dense] == [3, 2]  # the words do not matter to this encoder
 
 
-def test_hybrid_mode_is_rrf_of_both_rankings(docs: Collection) -> None:
+def test_hybrid_mode_is_a_convex_combination_by_default(docs: Collection) -> None:
     enc = TableEncoder()
     hits = neighbors(docs, enc, "cats report", k=4, mode="hybrid")
+    qvec = enc.embed(["cats report"])[0]
+    bm25 = {h.id: h.score for h in docs.search_lexical("cats report", HYBRID_DEPTH)}
+    cos = {i: float(docs.vectors_for([i])[0] @ qvec) for i in range(len(TEXTS))}
+    expected = {i: HYBRID_ALPHA * cos[i] + (1 - HYBRID_ALPHA) * bm25.get(i, 0) / max(bm25.values())
+                for i in range(len(TEXTS))}
+    order = sorted(expected, key=lambda i: (-expected[i], i))[:4]
+    assert [h.id for h in hits] == order
+    assert [h.score for h in hits] == pytest.approx([expected[i] for i in order])
+    assert hits[0].id == 3 and 4 in order  # the dense favourite, then BM25's best
+    assert HYBRID_ALPHA == 0.75
+
+
+def test_hybrid_mode_can_fuse_by_reciprocal_rank(docs: Collection) -> None:
+    enc = TableEncoder()
+    hits = neighbors(docs, enc, "cats report", k=4, mode="hybrid", fusion="rrf")
     dense = docs.search(enc.embed(["cats report"]), HYBRID_DEPTH)[0]
     lexical = docs.search_lexical("cats report", HYBRID_DEPTH)
     expected = reciprocal_rank_fusion([dense, lexical])[:4]
     assert [(h.id, h.score) for h in hits] == [(h.id, h.score) for h in expected]
-    assert hits[0].id == 4  # "quarterly report on cats": second on both sides
+    weighted = neighbors(docs, enc, "cats report", k=4, mode="hybrid", fusion="weighted")
+    assert [h.id for h in weighted] == [h.id for h in weighted_fusion(dense, lexical)[:4]]
+    with pytest.raises(InvalidArgumentError, match="unknown fusion"):
+        neighbors(docs, enc, "cats", mode="hybrid", fusion="max")  # type: ignore[arg-type]
+
+
+def test_convex_fusion_uses_true_cosines_and_best_bm25() -> None:
+    fused = convex_fusion([hit(1), hit(2), hit(3)], [0.9, 0.2, 0.5], [hit(2, 8.0), hit(3, 4.0)],
+                          alpha=0.5)
+    assert [h.id for h in fused] == [2, 3, 1]
+    assert [h.score for h in fused] == pytest.approx([0.6, 0.5, 0.45])
+    with pytest.raises(InvalidArgumentError, match="alpha"):
+        convex_fusion([], [], [], alpha=-1)
 
 
 def test_where_applies_to_both_sides(docs: Collection) -> None:
@@ -131,7 +170,9 @@ def test_mmr_works_on_fused_results() -> None:
     assert [h.id for h in diverse] == [0, 2]
     assert diverse[1].score == pytest.approx(
         next(h.score for h in coll.search_lexical("alpha report", 3) if h.id == 2))
-    fused = neighbors(coll, enc, "alpha report", k=2, mode="hybrid", mmr=True, lambda_=0.3)
+    near = FixedEncoder()  # the query is close to the first two
+    assert [h.id for h in neighbors(coll, near, "alpha report", k=2, mode="hybrid")] == [0, 1]
+    fused = neighbors(coll, near, "alpha report", k=2, mode="hybrid", mmr=True, lambda_=0.3)
     assert [h.id for h in fused] == [0, 2]
 
 
