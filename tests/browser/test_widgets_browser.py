@@ -471,7 +471,8 @@ def test_explorer_query_k_and_collection(notebook: Any) -> None:
     assert py_json(p, "ex.mode") == "lexical"
     expect(root.locator("[data-testid=explorer-error]")).to_be_hidden()
     p.nb.screenshot(root, "explorer")
-    root.locator("[data-testid=explorer-mode]").select_option("dense")  # back, for what follows
+    default = py_json(p, "ex._ws.options.search_mode")  # what %neighbors uses without --mode
+    root.locator("[data-testid=explorer-mode]").select_option(default)  # for what follows
     wait_rows(p.page, root, py_json(p, f"top_texts({query!r}, 3, ['b'])"))
 
     # ... and with the keyboard: JupyterLab's command-mode shortcuts (ArrowLeft/Right move

@@ -91,7 +91,7 @@ def test_map_over_two_collections_merges_each_modes_hits(docs: InteractiveShell)
 
 
 def test_map_refuses_an_unknown_mode(docs: InteractiveShell) -> None:
-    m = Map("docs")
+    m = Map("docs", mode="dense")
     m.query("food note number 4", k=3)
     highlighted = m.highlighted
     reply = invoke(m, "query", {"text": "x", "k": 3, "mode": "semantic"})
