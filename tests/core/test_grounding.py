@@ -62,6 +62,8 @@ def test_a_different_number_is_flagged_even_when_its_digits_occur() -> None:
 def test_citation_numbers_and_list_numbering_are_not_numbers() -> None:
     text = "1. The tower is 330 metres tall [7].\n2) It dates from 1889 [1, 12][4]."
     assert flagged(text, EIFFEL) == []
+    text = "According to Source 2, it is 330 metres tall; sources 1 and 3 agree. Source 4 says 5."
+    assert flagged(text, EIFFEL) == [("5", "number")]
 
 
 def test_sentence_initial_capitals_are_not_names_but_initial_runs_are() -> None:

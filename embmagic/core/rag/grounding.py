@@ -30,6 +30,8 @@ _NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.,])\d+(?:
 """`27,231.25`, `1990`, `3.14`; a number glued after letters (`COVID19`, `v2`) is part of a word."""
 _LIST_MARKER = re.compile(r"^\s*\d+[.)]\s+", re.MULTILINE)
 """`1. ` or `2) ` at the start of a line: list numbering, not a claim."""
+_SOURCE_MENTION = re.compile(r"\b[Ss]ources?\s+\d+(?:\s*(?:,|and|&)\s*\d+)*")
+""""Source 2", "sources 1 and 3": the answer naming its sources in words, not a claim."""
 _WORD = re.compile(r"\w+(?:['’.\-]\w+)*", re.UNICODE)
 _CLAUSE_BREAK = re.compile(r":\s+|[\"“”]\s*")
 _POSSESSIVE = re.compile(r"['’]s$")
@@ -64,7 +66,8 @@ def check_grounding(answer: str, sources: Iterable[str], question: str = "") -> 
     support = [*sources, question]
     numbers = {value for text in support for value in _number_values(text)}
     haystack = _normalised(" \n ".join(support))
-    text = _LIST_MARKER.sub("", CITATION.sub(" ; ", answer))  # a citation ends a name
+    cited = _SOURCE_MENTION.sub(" ; ", CITATION.sub(" ; ", answer))  # a citation ends a name
+    text = _LIST_MARKER.sub("", cited)
     found = [(m.start(), m.group(), "number") for m in _NUMBER.finditer(text)
              if _value(m.group()) not in numbers]  # fmt: skip
     found += [(at, name, "name") for at, name in _names(text)
