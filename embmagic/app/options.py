@@ -82,7 +82,7 @@ class Options(HasTraits):
     ).tag(config=True)
     analogy_space = Unicode("glove-50", help="Default --space of %analogy.").tag(config=True)
     search_mode = Enum(
-        ["dense", "lexical", "hybrid"], "dense",
+        ["dense", "lexical", "hybrid"], "hybrid",
         help="How %neighbors and %rag find records when no --mode is given: dense (embedding "
         "similarity), lexical (BM25 over the words) or hybrid (both, fused).",
     ).tag(config=True)

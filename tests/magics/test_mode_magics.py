@@ -78,7 +78,7 @@ def test_a_bad_mode_is_one_line_and_changes_nothing(
 def test_a_bad_search_mode_option_is_refused(notes: InteractiveShell, magics: Any) -> None:
     with pytest.raises(Exception, match="search_mode"):
         magics.search_mode = "fuzzy"
-    assert magics.search_mode == "dense"
+    assert magics.search_mode == "hybrid"  # the default (docs/retrieval.md), unchanged
 
 
 def test_rag_retrieves_by_mode(notes: InteractiveShell,
