@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -15,6 +15,10 @@ Vectors = npt.NDArray[np.float32]
 Metadata = dict[str, Any]
 Where = Mapping[str, Any] | str | Sequence[str]
 """A metadata filter: key -> value (or `store.filters.Condition`), or `KEY<op>VALUE` text."""
+
+SearchMode = Literal["dense", "lexical", "hybrid"]
+"""How records are found: by embedding similarity, by BM25 over their words, or both fused."""
+SEARCH_MODES: tuple[SearchMode, ...] = ("dense", "lexical", "hybrid")
 
 
 @dataclass(frozen=True)

@@ -101,3 +101,35 @@ def shell_with() -> Iterator[Callable[..., InteractiveShell]]:
     for shell in made:
         dispose(shell)
     InteractiveShell.clear_instance()
+
+
+CROSS_ENCODER_WORDS = (
+    "the", "eiffel", "tower", "is", "330", "metres", "tall", "and", "stands", "in", "paris",
+    "bananas", "are", "yellow", "rich", "potassium", "mount", "everest", "8849", "high", "how",
+    "what", "which", "where", "it", "a", "an", "of", "cat", "dog", "small", "big", "sleeps",
+    "barks", "red", "car", "solar", "power", "panels", "wind", "energy", "river", "flows", "sea",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def tiny_cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A folder holding a real sentence-transformers CrossEncoder built here: a 2-layer BERT
+    (hidden size 32, one output label) with random weights and a WordPiece vocabulary of the
+    test texts' words. No weights exist offline; this exercises the real loading and scoring."""
+    import torch
+    from sentence_transformers import CrossEncoder
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+    folder = tmp_path_factory.mktemp("cross-encoder")
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *sorted(set(CROSS_ENCODER_WORDS))]
+    tokenizer = BertTokenizerFast(vocab={word: i for i, word in enumerate(vocab)})
+    config = BertConfig(
+        vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=128, num_labels=1,
+        initializer_range=0.2,  # wider than BERT's 0.02: scores spread, no ties
+    )  # fmt: skip
+    torch.manual_seed(0)
+    BertForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    CrossEncoder(str(folder), local_files_only=True, device="cpu")  # loads: a valid folder
+    return str(folder)

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from embmagic.app.results import RagResult
-from embmagic.app.search import check_query
+from embmagic.app.search import check_query, rerank_fetch, search_mode
 from embmagic.app.session import Session
+from embmagic.types import SearchMode
 
 if TYPE_CHECKING:
     from embmagic.core.rag import RagAnswer
@@ -42,23 +43,33 @@ def ask(
     generate: bool = True,
     show_prompt: bool = False,
     on_start: Callable[[Any], Callable[[str], None] | None] | None = None,
+    mode: SearchMode | None = None,
+    rerank: str | None = None,
+    rerank_depth: int | None = None,
 ) -> RagResult:
     """Answer `question` from `collection` and return the answer with its numbered sources.
 
     `llm`: a generator name or object. `on_start(generator)` is called before generating and
     may return a function that sees each chunk of a streamed answer (a live display).
+    `mode`: how sources are retrieved (dense, lexical, hybrid); None: the search_mode option.
+    `rerank`: a cross-encoder (folder or cached name) that picks the k sources from
+    `rerank_depth` retrieved candidates (default max(50, k)).
     """
     from embmagic.core.rag import ask as answer
     from embmagic.core.rag import streams
 
     question = check_query(question, EMPTY_QUESTION)
+    how = search_mode(session, mode)
+    rerank_fetch(rerank, rerank_depth, k or RAG_K)  # checked before anything is loaded
     chosen = session.resolve(collection)
     engine = session.engine_for(chosen)
+    scorer = session.reranker(rerank) if rerank else None
     generator = load_generator(session, llm, chosen)
     stream = streams(generator)
     on_chunk = on_start(generator) if on_start is not None else None
     reply = answer(chosen, engine, question, generator, k=k or RAG_K, stream=stream,
-                   on_chunk=on_chunk, generate=generate)  # fmt: skip
+                   on_chunk=on_chunk, generate=generate, mode=how, reranker=scorer,
+                   rerank_depth=rerank_depth)  # fmt: skip
     return to_result(session, reply, show_prompt=show_prompt)
 
 
@@ -82,4 +93,8 @@ def to_result(session: Session, reply: RagAnswer, *, show_prompt: bool) -> RagRe
         dropped=len(reply.dropped),
         generated=reply.generated,
         misattributed=[str(m) for m in reply.misattributed],
+        unsupported=[str(u) for u in reply.unsupported],
+        reranker=reply.reranker,
+        candidates=reply.candidates,
+        search_scores=[s.search_score or 0.0 for s in reply.sources] if reply.reranker else None,
     )

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from embmagic.core.projection import Coords, Projection, fit_projection
 from embmagic.errors import InvalidArgumentError, ModelMismatchError
-from embmagic.types import Encoder, Record
+from embmagic.types import Encoder, Record, SearchMode
 
 if TYPE_CHECKING:
     from embmagic.store import BaseCollection as Collection
@@ -174,15 +174,24 @@ class MapQuery:
     hits: list[dict[str, Any]]  # row, score, text, collection, id
 
 
-def query_map(data: MapData, encoder: Encoder, text: str, k: int) -> MapQuery:
-    """The `k` records nearest to `text` in the full vector space over every collection of
-    the map (ties: the lower row), and `text` placed by the map's projection."""
+def query_map(
+    data: MapData, encoder: Encoder, text: str, k: int, mode: SearchMode = "dense"
+) -> MapQuery:
+    """The `k` records nearest to `text` over every collection of the map (ties: the lower
+    row), and `text` placed by the map's projection. `mode` is `%neighbors --mode`: "dense"
+    (the full vector space), "lexical" (BM25) or "hybrid" (both fused); over several
+    collections the hits are merged by score (lexical: each collection's own BM25)."""
     from embmagic.core.neighbors import neighbors
 
     vector = encoder.embed([text])
     found: list[tuple[float, int, str, Any]] = []
     for collection in data.collections:
-        for hit in neighbors(collection, None, vector=vector[0], k=min(k, len(collection))):
+        many = min(k, len(collection))
+        if mode == "dense":  # the vector is already there: no second encoding
+            nearest = neighbors(collection, None, vector=vector[0], k=many)
+        else:
+            nearest = neighbors(collection, encoder, text, k=many, mode=mode)
+        for hit in nearest:
             row = data.row_of(collection.name, hit.id)
             if row is not None:
                 found.append((hit.score, row, collection.name, hit))

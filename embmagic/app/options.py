@@ -95,6 +95,11 @@ class Options(HasTraits):
         ["auto", True, False], "auto", help="Progress bars: auto (long work only), True, False."
     ).tag(config=True)
     analogy_space = Unicode("glove-50", help="Default --space of %analogy.").tag(config=True)
+    search_mode = Enum(
+        ["dense", "lexical", "hybrid"], "hybrid",
+        help="How %neighbors and %rag find records when no --mode is given: dense (embedding "
+        "similarity), lexical (BM25 over the words) or hybrid (both, fused).",
+    ).tag(config=True)
     ray_address = Unicode(
         "", help="Ray cluster for %embed --on ray (else RAY_ADDRESS, else a local Ray instance)."
     ).tag(config=True)

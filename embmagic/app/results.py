@@ -117,6 +117,9 @@ class NeighborsResult(Result):
     hits: list[Hit]
     limit: int = DEFAULT_LIMIT
     width: int = DEFAULT_WIDTH
+    reranker: str = ""  # the cross-encoder that chose the hits (scores are its own), if any
+    search_scores: list[float] | None = None  # reranked: each hit's score in the search
+    candidates: int = 0  # reranked: how many candidates the search gave the cross-encoder
 
     def __len__(self) -> int:
         return len(self.hits)
@@ -129,20 +132,27 @@ class NeighborsResult(Result):
 
     def title(self) -> str:
         noun = "neighbour" if len(self.hits) == 1 else "neighbours"
-        return f"{len(self.hits)} {noun} of {self.query!r} in {self.collection!r}"
+        title = f"{len(self.hits)} {noun} of {self.query!r} in {self.collection!r}"
+        if self.reranker:
+            title += f", reranked by {self.reranker} from {self.candidates} candidates"
+        return title
 
     def table(self, width: int | None = None) -> Table:
+        searched = self.search_scores
         rows = [
             [
                 str(rank),
                 score(h.score),
+                *([score(searched[rank - 1])] if searched is not None else []),
                 shorten(h.text, width or 10**9),
                 str(h.id),
                 format_metadata(h.metadata),
             ]
             for rank, h in enumerate(self.hits, start=1)
         ]
-        return Table(["rank", "score", "text", "id", "metadata"], rows, self.limit)
+        columns = ["rank", "score", *(["search score"] if searched is not None else []),
+                   "text", "id", "metadata"]  # fmt: skip
+        return Table(columns, rows, self.limit)
 
     def plain(self) -> str:
         return f"{self.title()}\n{self.table(self.width).plain()}"
@@ -151,21 +161,24 @@ class NeighborsResult(Result):
         return f"<p>{html.escape(self.title())}</p>{self.table().html()}"
 
     def to_pandas(self) -> Any:
-        """DataFrame: rank, score, text, id, then one column per metadata key (sorted).
+        """DataFrame: rank, score (reranked: the cross-encoder's, then search_score), text,
+        id, then one column per metadata key (sorted).
 
         A key that a hit lacks is missing (None/NaN) in its row; a key named like a fixed column
         gets a `meta.` prefix so nothing is overwritten.
         """
         import pandas as pd
 
-        fixed = ["rank", "score", "text", "id"]
+        fixed = ["rank", "score", "search_score", "text", "id"]
         keys = sorted({key for h in self.hits for key in h.metadata})
         columns: dict[str, list[Any]] = {
             "rank": list(range(1, len(self.hits) + 1)),
             "score": [h.score for h in self.hits],
-            "text": [h.text for h in self.hits],
-            "id": [h.id for h in self.hits],
         }
+        if self.search_scores is not None:  # reranked: `score` is the cross-encoder's
+            columns["search_score"] = list(self.search_scores)
+        columns["text"] = [h.text for h in self.hits]
+        columns["id"] = [h.id for h in self.hits]
         for key in keys:
             name = f"meta.{key}" if key in fixed else key
             columns[name] = [h.metadata.get(key) for h in self.hits]
@@ -360,6 +373,10 @@ class RagResult(Result):
     dropped: int = 0
     generated: bool = True
     misattributed: list[str] = field(default_factory=list)  # one line per doubtful citation
+    unsupported: list[str] = field(default_factory=list)  # numbers and names in no source
+    reranker: str = ""  # the cross-encoder that chose the sources (scores are its own), if any
+    candidates: int = 0  # reranked: how many retrieved candidates it chose from
+    search_scores: list[float] | None = None  # reranked: each source's retrieval score
 
     def __str__(self) -> str:
         return self.answer
@@ -370,11 +387,13 @@ class RagResult(Result):
     def source_table(self, width: int | None = None) -> Table:
         """Every retrieved source in number order, the cited ones marked: source, cited, score,
         collection, id, text, origin."""
+        searched = self.search_scores
         rows = [
             [
                 f"[{n}]",
                 "cited" if n in self.cited else "",
                 score(hit.score),
+                *([score(searched[n - 1])] if searched is not None else []),
                 self.collection,
                 str(hit.id),
                 shorten(hit.text, width or 10**9),
@@ -382,7 +401,8 @@ class RagResult(Result):
             ]
             for n, hit in enumerate(self.sources, start=1)
         ]
-        columns = ["source", "cited", "score", "collection", "id", "text", "origin"]
+        columns = ["source", "cited", "score", *(["search score"] if searched is not None else []),
+                   "collection", "id", "text", "origin"]  # fmt: skip
         return Table(columns, rows, limit=10**9)
 
     def header(self) -> str:
@@ -392,12 +412,15 @@ class RagResult(Result):
         return " · ".join(part for part in ("Answer", name, model) if part)
 
     def notes(self) -> list[str]:
-        """One line each: unknown and doubtful citations, dropped sources."""
+        """One line each: unknown and doubtful citations, ungrounded terms, dropped sources."""
         lines = []
         if self.unknown_citations:
             listed = ", ".join(f"[{n}]" for n in self.unknown_citations)
             lines.append(f"Warning: the answer cites {listed}, which match no source.")
         lines.extend(f"Warning: {line}." for line in self.misattributed)
+        if self.unsupported:
+            listed = ", ".join(repr(term) for term in self.unsupported)
+            lines.append(f"Warning: not in any source: {listed}.")
         if self.dropped:
             lines.append(
                 f"{self.dropped} lower-ranked source(s) left out: they did not fit the context."
@@ -409,7 +432,8 @@ class RagResult(Result):
 
     def _sources_title(self) -> str:
         cited = len([n for n in self.cited if 1 <= n <= len(self.sources)])
-        return f"Sources ({len(self.sources)} retrieved, {cited} cited)"
+        how = f", reranked by {self.reranker} from {self.candidates}" if self.reranker else ""
+        return f"Sources ({len(self.sources)} retrieved{how}, {cited} cited)"
 
     def plain(self) -> str:
         parts = []
@@ -460,19 +484,21 @@ class RagResult(Result):
         return {**super()._repr_mimebundle_(), "text/markdown": self.markdown()}
 
     def to_pandas(self) -> Any:
-        """The sources: number, cited, score, text, id, metadata."""
+        """The sources: number, cited, score (reranked: the cross-encoder's, then
+        search_score), text, id, metadata."""
         import pandas as pd
 
-        return pd.DataFrame(
-            {
-                "source": list(range(1, len(self.sources) + 1)),
-                "cited": [n in self.cited for n in range(1, len(self.sources) + 1)],
-                "score": [h.score for h in self.sources],
-                "text": [h.text for h in self.sources],
-                "id": [h.id for h in self.sources],
-                "metadata": [dict(h.metadata) for h in self.sources],
-            }
-        )
+        columns: dict[str, list[Any]] = {
+            "source": list(range(1, len(self.sources) + 1)),
+            "cited": [n in self.cited for n in range(1, len(self.sources) + 1)],
+            "score": [h.score for h in self.sources],
+        }
+        if self.search_scores is not None:
+            columns["search_score"] = list(self.search_scores)
+        columns["text"] = [h.text for h in self.sources]
+        columns["id"] = [h.id for h in self.sources]
+        columns["metadata"] = [dict(h.metadata) for h in self.sources]
+        return pd.DataFrame(columns)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
@@ -532,3 +558,74 @@ class MessageResult(Result):
 
     def html_body(self) -> str:
         return f"<p>{html.escape(self.message)}</p>"
+
+
+@dataclass(frozen=True)
+class RetrievalScore:
+    """Mean metrics of one collection searched in one mode (`%emb eval`)."""
+
+    collection: str
+    mode: str
+    index: str
+    queries: int
+    recall: float
+    mrr: float
+    ndcg: float
+    hit1: float
+    index_recall: float | None = None  # approximate kinds: dense top-k vs exact search
+
+
+@dataclass(repr=False)
+class RetrievalEvalResult(Result):
+    """recall@k, MRR@k, nDCG@10 and hit@1 per collection and mode, side by side, plus how much
+    of exact search each approximate index finds (`%emb eval`)."""
+
+    source: str
+    k: int
+    scores: list[RetrievalScore]
+    seconds: float = 0.0  # not shown: the output stays deterministic
+
+    def score(self, collection: str, mode: str) -> RetrievalScore:
+        """The row of one collection and mode; KeyError if it was not evaluated."""
+        for row in self.scores:
+            if (row.collection, row.mode) == (collection, mode):
+                return row
+        raise KeyError(f"no scores for collection {collection!r} in mode {mode!r}")
+
+    def title(self) -> str:
+        queries = self.scores[0].queries if self.scores else 0
+        name = self.source.replace("\\", "/").rsplit("/", 1)[-1]  # the file name: deterministic
+        return f"retrieval evaluation: {queries} queries from {name}, k={self.k}"
+
+    def table(self) -> Table:
+        rows = [[s.collection, s.mode, s.index, str(s.queries), score(s.recall), score(s.mrr),
+                 score(s.ndcg), score(s.hit1)] for s in self.scores]
+        columns = ["collection", "mode", "index", "queries", f"recall@{self.k}",
+                   f"MRR@{self.k}", "nDCG@10", "hit@1"]
+        return Table(columns, rows, limit=10**9)
+
+    def notes(self) -> list[str]:
+        """One line per approximate index: its recall against exact search."""
+        seen: dict[str, RetrievalScore] = {}
+        for s in self.scores:
+            if s.index_recall is not None:
+                seen.setdefault(s.collection, s)
+        return [f"{s.collection} ({s.index}): the index finds {score(s.index_recall or 0.0)} of "
+                f"exact search's top {self.k} (dense recall@{self.k} against exact search)"
+                for s in seen.values()]
+
+    def plain(self) -> str:
+        return "\n".join([self.title(), self.table().plain(), *self.notes()])
+
+    def html_body(self) -> str:
+        notes = "".join(f"<p>{html.escape(line)}</p>" for line in self.notes())
+        return f"<p>{html.escape(self.title())}</p>{self.table().html()}{notes}"
+
+    def to_pandas(self) -> Any:
+        """One row per collection and mode; `index_recall` is None for exact indexes."""
+        import pandas as pd
+
+        columns = ["collection", "mode", "index", "queries", "recall", "mrr", "ndcg", "hit1",
+                   "index_recall"]
+        return pd.DataFrame([[getattr(s, c) for c in columns] for s in self.scores],
+                            columns=columns)

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Literal
 from embmagic.app.results import AnalogyEvalResult, AnalogyResult, NeighborsResult, SectionScore
 from embmagic.app.session import Session
 from embmagic.errors import InvalidArgumentError
-from embmagic.types import Where
+from embmagic.types import SearchMode, Where
 
 if TYPE_CHECKING:
+    from embmagic.core.rerank import PairScorer
     from embmagic.core.wordspace import WordSpace
     from embmagic.store import BaseCollection
 
@@ -38,21 +39,71 @@ def neighbors(
     id: int | None = None,
     where: Where | None = None,
     mmr: bool = False,
+    mode: SearchMode | None = None,
+    rerank: str | None = None,
+    rerank_depth: int | None = None,
 ) -> NeighborsResult:
-    """Nearest records of `collection` to a text, or to a stored record (`id`)."""
+    """Nearest records of `collection` to a text, or to a stored record (`id`). `mode`:
+    dense, lexical or hybrid (core.neighbors); None: the session's search_mode option.
+    `rerank`: a cross-encoder (folder or cached name) that picks the k best of `rerank_depth`
+    candidates (default max(50, k)) found by the mode."""
     from embmagic.core.neighbors import neighbors as find
 
+    how = search_mode(session, mode)
+    want = k or session.options.k
+    fetch = rerank_fetch(rerank, rerank_depth, want, id=id, mmr=mmr)
     if id is not None and query:
         raise InvalidArgumentError("give a query text or --id ID, not both")
     if id is None:
         query = check_query(query)
     chosen = session.resolve(collection)
-    engine = session.engine_for(chosen) if query else None
-    hits = find(chosen, engine, query or None, id=id, k=k or session.options.k,
-                where=where or None, mmr=mmr)  # fmt: skip
+    engine = session.engine_for(chosen) if query and how != "lexical" else None
+    scorer = session.reranker(rerank) if rerank else None  # a missing model fails first
+    hits = find(chosen, engine, query or None, id=id, k=fetch,
+                where=where or None, mmr=mmr, mode=how)  # fmt: skip
     opts = session.options
-    return NeighborsResult(query or f"id {id}", chosen.name, hits, opts.display_limit,
-                           opts.text_width)  # fmt: skip
+    result = NeighborsResult(query or f"id {id}", chosen.name, hits, opts.display_limit,
+                             opts.text_width)  # fmt: skip
+    return reranked(result, scorer, want) if scorer is not None else result
+
+
+def rerank_fetch(rerank: str | None, depth: int | None, k: int, *, id: int | None = None,
+                 mmr: bool = False) -> int:
+    """How many candidates the search fetches: `k`, or the rerank depth (checked)."""
+    from embmagic.core.rerank import rerank_depth
+
+    if rerank is None:
+        if depth is not None:
+            raise InvalidArgumentError("--rerank-depth N goes with --rerank MODEL")
+        return k
+    if not rerank.strip():
+        raise InvalidArgumentError("--rerank needs a cross-encoder: a folder or a model name")
+    if id is not None:
+        msg = "--rerank needs a query text (the cross-encoder reads it with each record), not --id"
+        raise InvalidArgumentError(msg)
+    if mmr:
+        msg = "--rerank and --mmr do not combine (reranking would undo MMR's diversity): use one"
+        raise InvalidArgumentError(msg)
+    return rerank_depth(depth, k)
+
+
+def reranked(result: NeighborsResult, scorer: PairScorer, k: int) -> NeighborsResult:
+    """`result` with its hits reordered by `scorer` and cut to `k`; the search's scores kept."""
+    from embmagic.core.rerank import rerank
+
+    ranked = rerank(scorer, result.query, result.hits, k)
+    result.candidates = len(result.hits)
+    result.hits = [r.hit for r in ranked]
+    result.search_scores = [r.similarity for r in ranked]
+    result.reranker = scorer.name
+    return result
+
+
+def search_mode(session: Session, mode: str | None) -> SearchMode:
+    """The mode asked for, else the session's `search_mode` option; one-line error if unknown."""
+    from embmagic.core.hybrid import check_mode
+
+    return check_mode(session.options.search_mode if mode is None else mode)
 
 
 def word_space(session: Session, space: str | None = None) -> WordSpace:

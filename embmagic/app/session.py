@@ -16,11 +16,13 @@ from embmagic.errors import CollectionNotFoundError, EmbmagicError, InvalidArgum
 if TYPE_CHECKING:
     from embmagic.core.wordspace import WordSpace
     from embmagic.engine import Engine
+    from embmagic.engine.cross_encoder import CrossEncoderScorer
     from embmagic.store import BaseCollection
 
 
 class Session:
-    """Named collections, engines keyed by (model, device), word spaces, and the options."""
+    """Named collections, engines keyed by (model, device), word spaces, cross-encoders (for
+    reranking), and the options."""
 
     def __init__(self, options: Options | None = None) -> None:
         self.options = options if options is not None else Options()
@@ -28,6 +30,7 @@ class Session:
         """Every collection by name; in `options.store_dir` when set (app/store_dir.py)."""
         self.engines: dict[tuple[str, str], Engine] = {}
         self.word_spaces: dict[str, WordSpace] = {}
+        self.rerankers: dict[tuple[str, str], CrossEncoderScorer] = {}
         if self.options.store_dir:  # from EMBMAGIC_STORE_DIR, which traitlets does not validate
             try:
                 self.collections.attach(check_store_dir(self.options.store_dir))
@@ -74,6 +77,18 @@ class Session:
             )  # fmt: skip
             self.engines[key] = engine
         return engine
+
+    def reranker(self, name: str) -> CrossEncoderScorer:
+        """The cross-encoder `name` (a folder or a cached Hugging Face name) on the options'
+        device, loaded once per session (sentence-transformers is imported here, not before)."""
+        key = (name, self.options.device)
+        scorer = self.rerankers.get(key)
+        if scorer is None:
+            from embmagic.engine.cross_encoder import load_cross_encoder
+
+            scorer = load_cross_encoder(name, device=self.options.device)
+            self.rerankers[key] = scorer
+        return scorer
 
     def engine_for(self, collection: BaseCollection) -> Engine:
         """The engine that built `collection`: queries must be encoded by the same model."""

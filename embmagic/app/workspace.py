@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from embmagic.app import ask as _ask
-from embmagic.app import ingest, manage, search
+from embmagic.app import evaluate, ingest, manage, search
 from embmagic.app.session import Session
 from embmagic.errors import InvalidArgumentError
-from embmagic.types import Metadata, Where
+from embmagic.types import Metadata, SearchMode, Where
 
 if TYPE_CHECKING:
     from embmagic.app.results import (
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         MessageResult,
         NeighborsResult,
         RagResult,
+        RetrievalEvalResult,
         TableResult,
     )
     from embmagic.store import BaseCollection
@@ -89,10 +90,14 @@ class Workspace(Session):
     def neighbors(self, query: str | None = None, *,
                   collection: str | BaseCollection | None = None, k: int | None = None,
                   id: int | None = None, where: Where | None = None,
-                  mmr: bool = False) -> NeighborsResult:
-        """Nearest records to a text or a stored record's id (`%neighbors`)."""
+                  mmr: bool = False, mode: SearchMode | None = None,
+                  rerank: str | None = None, rerank_depth: int | None = None
+                  ) -> NeighborsResult:
+        """Nearest records to a text or a stored record's id (`%neighbors`); `mode`: dense,
+        lexical or hybrid (None: the search_mode option); `rerank`: a cross-encoder (folder or
+        cached name) choosing the k best of `rerank_depth` candidates (default max(50, k))."""
         return search.neighbors(self, query, collection=collection, k=k, id=id, where=where,
-                                mmr=mmr)
+                                mmr=mmr, mode=mode, rerank=rerank, rerank_depth=rerank_depth)
 
     def analogy(self, expression: str, *, k: int | None = None, method: search.Method = "add",
                 space: str | None = None, include_inputs: bool = False) -> AnalogyResult:
@@ -104,14 +109,29 @@ class Workspace(Session):
         """Accuracy on a Google-format analogy file (`%analogy --eval PATH`)."""
         return search.evaluate_analogies(self, path, space=space)
 
+    def evaluate_retrieval(self, collections: str | BaseCollection
+                           | Sequence[str | BaseCollection], qrels: evaluate.QrelsSource, *,
+                           k: int = 10, modes: Sequence[str] | None = None,
+                           queries: str | None = None, by: str | None = None
+                           ) -> RetrievalEvalResult:
+        """recall@k, MRR@k, nDCG@10 per collection and search mode (`%emb eval`): `qrels` is a
+        JSONL or TREC file (TREC: `queries` = QUERY_ID<TAB>TEXT file) or a list of
+        {"query": ..., "relevant": [ids or texts]}; `by=KEY`: documents by metadata KEY."""
+        return evaluate.evaluate_retrieval(self, collections, qrels, k=k, modes=modes,
+                                           queries=queries, by=by)
+
     def ask(self, question: str, *, collection: str | BaseCollection | None = None,
             k: int | None = None, llm: str | Any = None, generate: bool = True,
             show_prompt: bool = False,
-            on_start: Callable[[Any], Callable[[str], None] | None] | None = None
-            ) -> RagResult:
-        """Answer from a collection with cited sources (`%rag`)."""
+            on_start: Callable[[Any], Callable[[str], None] | None] | None = None,
+            mode: SearchMode | None = None, rerank: str | None = None,
+            rerank_depth: int | None = None) -> RagResult:
+        """Answer from a collection with cited sources (`%rag`); `mode` retrieves them dense,
+        lexical or hybrid (None: the search_mode option); `rerank`: a cross-encoder choosing
+        the k sources from `rerank_depth` candidates (default max(50, k))."""
         return _ask.ask(self, question, collection=collection, k=k, llm=llm,
-                        generate=generate, show_prompt=show_prompt, on_start=on_start)
+                        generate=generate, show_prompt=show_prompt, on_start=on_start,
+                        mode=mode, rerank=rerank, rerank_depth=rerank_depth)
 
     # -- managing --------------------------------------------------------------------------
 

@@ -7,12 +7,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from embmagic.core.hybrid import (
+    FUSIONS,
+    HYBRID_DEPTH,
+    Fusion,
+    check_mode,
+    convex_fusion,
+    reciprocal_rank_fusion,
+    weighted_fusion,
+)
 from embmagic.errors import (
     DimensionMismatchError,
     InvalidArgumentError,
     ModelMismatchError,
 )
-from embmagic.types import Encoder, Hit, Vectors, Where
+from embmagic.types import Encoder, Hit, SearchMode, Vectors, Where
 
 if TYPE_CHECKING:
     from embmagic.store import BaseCollection
@@ -32,25 +41,72 @@ def neighbors(
     where: Where | None = None,
     mmr: bool = False,
     lambda_: float = 0.5,
+    mode: SearchMode = "dense",
+    fusion: Fusion = "convex",
 ) -> list[Hit]:
     """The `k` records most similar to exactly one of `query`, `id` or `vector`.
 
-    `where` keeps records whose metadata match every key. By id, the record itself is left
+    `mode`: "dense" ranks by cosine, "lexical" by BM25 over the words (a stored record's own
+    text with `id`; no vector), "hybrid" fuses both rankings (`fusion`, see core.hybrid:
+    "convex" by default, "rrf", "weighted"), so scores are the fused ones. `where` keeps
+    records whose metadata match every key, on both sides. By id, the record itself is left
     out. With `mmr`, `4 k` candidates are re-ranked by maximal marginal relevance (`lambda_`
-    = 1 is pure relevance, 0 pure diversity); scores stay the cosine to the query.
-    `encoder` is only needed for a text query.
+    = 1 is pure relevance, 0 pure diversity); scores stay the mode's. `encoder` is only
+    needed for a text query that is searched densely (dense, hybrid).
     """
     _check_options(query, id, vector, k, lambda_)
+    mode = check_mode(mode)
     ensure_not_empty(collection)
-    qvec = _query_vector(collection, encoder, query, id, vector)
     exclude = {id} if id is not None else set()
     fetch = k * MMR_FETCH_FACTOR if mmr else k
-    found = collection.search(qvec[None, :], fetch + len(exclude), where)[0]
-    hits = [h for h in found if h.id not in exclude][:fetch]
+    if mode == "dense":
+        qvec = _query_vector(collection, encoder, query, id, vector)
+        found = collection.search(qvec[None, :], fetch + len(exclude), where)[0]
+        hits = [h for h in found if h.id not in exclude][:fetch]
+        if not mmr or len(hits) <= 1:
+            return hits[:k]
+        cand = collection.vectors_for([h.id for h in hits])
+        return [hits[i] for i in mmr_select(qvec, cand, k, lambda_)]
+    text = _query_text(collection, query, id)
+    depth = fetch + len(exclude) if mode == "lexical" else max(fetch, HYBRID_DEPTH) + len(exclude)
+    lexical = [h for h in collection.search_lexical(text, depth, where) if h.id not in exclude]
+    if mode == "lexical":
+        hits = lexical[:fetch]
+    else:
+        qvec = _query_vector(collection, encoder, query, id, vector)
+        found = collection.search(qvec[None, :], depth, where)[0]
+        dense = [h for h in found if h.id not in exclude]
+        hits = _fuse(collection, qvec, dense, lexical, fusion)[:fetch]
     if not mmr or len(hits) <= 1:
         return hits[:k]
+    return [hits[i] for i in mmr_by_score(collection, hits, k, lambda_)]
+
+
+def _fuse(collection: BaseCollection, qvec: npt.NDArray[np.float32], dense: list[Hit],
+          lexical: list[Hit], fusion: Fusion) -> list[Hit]:
+    if fusion == "rrf":
+        return reciprocal_rank_fusion([dense, lexical])
+    if fusion == "weighted":
+        return weighted_fusion(dense, lexical)
+    if fusion != "convex":
+        msg = f"unknown fusion {fusion!r}: use one of {', '.join(FUSIONS)}"
+        raise InvalidArgumentError(msg)
+    union = list({h.id: h for h in [*dense, *lexical]}.values())
+    if not union:
+        return []
+    cosines = collection.vectors_for([h.id for h in union]) @ qvec
+    return convex_fusion(union, cosines.tolist(), lexical)
+
+
+def mmr_by_score(collection: BaseCollection, hits: list[Hit], k: int, lambda_: float
+                 ) -> list[int]:
+    """MMR over ranked hits whose scores are not cosines (BM25, fused): relevance is the score
+    scaled to [0, 1] by the best one, redundancy the cosine between candidates' vectors."""
+    scores = np.array([h.score for h in hits], dtype=np.float32)
+    best = float(scores.max())
+    relevance = scores / best if best > 0 else np.ones_like(scores)
     cand = collection.vectors_for([h.id for h in hits])
-    return [hits[i] for i in mmr_select(qvec, cand, k, lambda_)]
+    return mmr_select(None, cand, k, lambda_, relevance=relevance)
 
 
 def ensure_not_empty(collection: BaseCollection) -> None:
@@ -71,20 +127,23 @@ def check_model(collection: BaseCollection, encoder: Encoder) -> None:
 
 
 def mmr_select(
-    query_vec: npt.ArrayLike, cand_vecs: npt.ArrayLike, k: int, lambda_: float = 0.5
+    query_vec: npt.ArrayLike | None, cand_vecs: npt.ArrayLike, k: int, lambda_: float = 0.5,
+    *, relevance: npt.ArrayLike | None = None,
 ) -> list[int]:
     """Indices of `k` candidates chosen by maximal marginal relevance, in selection order.
 
     Each step takes the candidate maximising
     `lambda_ * cos(query, c) - (1 - lambda_) * max cos(c, already chosen)`,
     so a near-duplicate of a chosen record loses to a slightly less similar, different one.
+    `relevance` (one value per candidate) replaces cos(query, c) when given.
     """
-    q = np.asarray(query_vec, dtype=np.float32).ravel()
     cands = np.asarray(cand_vecs, dtype=np.float32)
     n = cands.shape[0]
     if k <= 0 or n == 0:
         return []
-    relevance = cands @ q
+    if relevance is None:
+        relevance = cands @ np.asarray(query_vec, dtype=np.float32).ravel()
+    relevance = np.asarray(relevance, dtype=np.float32)
     redundancy = np.full(n, -np.inf, dtype=np.float32)
     chosen: list[int] = []
     available = np.ones(n, dtype=bool)
@@ -111,6 +170,16 @@ def _check_options(
         raise InvalidArgumentError(f"k must be a positive number of results, got {k}")
     if not 0.0 <= lambda_ <= 1.0:
         raise InvalidArgumentError(f"lambda must be between 0 and 1, got {lambda_}")
+
+
+def _query_text(collection: BaseCollection, query: str | None, id: int | None) -> str:
+    """The words a lexical search looks for: the query, or the stored record's text."""
+    if query is not None:
+        return query.strip()
+    if id is not None:
+        return collection.get(id).text
+    msg = "lexical and hybrid search need a query text or --id, not a vector"
+    raise InvalidArgumentError(msg)
 
 
 def _query_vector(

@@ -151,7 +151,7 @@ def load_sentence_transformer(
     if path.is_dir():
         source, local_only, ident = str(path.resolve()), True, str(path.resolve())
     else:
-        source, local_only = _resolve_hub_name(name), _hub_offline()
+        source, local_only = resolve_hub_name(name), hub_offline()
         ident = name
     torch_device = choose_device(device)
     try:
@@ -171,19 +171,20 @@ def load_sentence_transformer(
     return SentenceTransformerBackend(model, model_id or ident, torch_device)
 
 
-def _resolve_hub_name(name: str) -> str:
-    """A hub repo id for `name`; fail fast (no network) when offline and it is not cached."""
+def resolve_hub_name(name: str, organisation: str = "sentence-transformers") -> str:
+    """A hub repo id for `name` (a bare name is tried under `organisation` first); fail fast
+    (no network) when offline and it is not cached."""
     if not _HUB_NAME.match(name):
         msg = (
             f"unknown model {name!r}: not an alias (see list_models()), not an existing "
             "folder, and not a valid model name"
         )
         raise ModelNotFoundError(msg)
-    candidates = [name] if "/" in name else [f"sentence-transformers/{name}", name]
+    candidates = [name] if "/" in name else [f"{organisation}/{name}", name]
     for repo in candidates:
         if _cached(repo):
             return repo
-    if _hub_offline():
+    if hub_offline():
         msg = (
             f"unknown model {name!r}: not an alias (see list_models()), not an existing folder, "
             "and not in the local Hugging Face cache (HF_HUB_OFFLINE is set, so nothing is "
@@ -203,7 +204,7 @@ def _cached(repo: str) -> bool:
     return isinstance(found, str)
 
 
-def _hub_offline() -> bool:
+def hub_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 

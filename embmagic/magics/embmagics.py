@@ -37,6 +37,7 @@ from embmagic.magics.parsing import (
     split_capture,
     wants_help,
 )
+from embmagic.types import SEARCH_MODES
 
 SPLIT_MODES = ("auto", "line", "paragraph", "sentence", "none")
 Handler = Callable[[argparse.Namespace, str, "str | None"], Any]
@@ -159,6 +160,11 @@ class EmbMagics(Magics, Options):
     @argument("--id", type=int, help="search by a stored record's id instead of a text")
     @argument("--where", action="append", metavar="K=V", help="keep records whose metadata match")
     @argument("--mmr", action="store_true", help="diversify results (maximal marginal relevance)")
+    @argument("--mode", choices=SEARCH_MODES,
+              help="dense, lexical (BM25) or hybrid (default: EmbMagics.search_mode)")
+    @argument("--rerank", metavar="MODEL", help="reorder by a cross-encoder (folder or name)")
+    @argument("--rerank-depth", type=positive_int, metavar="N",
+              help="candidates the cross-encoder chooses from (default 50)")
     @argument("--widget", action="store_true", help="open the neighbours explorer instead")
     @argument("--show", metavar="MAP", help="also highlight the results on the map named MAP")
     @line_magic
@@ -198,6 +204,11 @@ class EmbMagics(Magics, Options):
     @argument("-c", "--collection", metavar="COLL", help="collection to retrieve from")
     @argument("-k", type=positive_int, help="sources to retrieve (default 4)")
     @argument("--llm", metavar="NAME", help="generator (default: EmbMagics.generator)")
+    @argument("--mode", choices=SEARCH_MODES,
+              help="retrieve dense, lexical (BM25) or hybrid (default: EmbMagics.search_mode)")
+    @argument("--rerank", metavar="MODEL", help="pick sources by a cross-encoder (folder or name)")
+    @argument("--rerank-depth", type=positive_int, metavar="N",
+              help="candidates the cross-encoder chooses from (default 50)")
     @argument("--show-prompt", action="store_true", help="also show the exact prompt")
     @argument("--no-generate", action="store_true", help="build and show the prompt, no answer")
     @argument("--widget", action="store_true", help="open the RAG panel (asks QUESTION if given)")

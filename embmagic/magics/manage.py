@@ -75,6 +75,31 @@ def cluster_count(text: str) -> int | str:
         raise argparse.ArgumentTypeError(msg) from None
 
 
+def _eval_flags(parser: argparse.ArgumentParser) -> None:
+    from embmagic.types import SEARCH_MODES
+
+    parser.add_argument("--qrels", metavar="PATH",
+                        help='judgements: JSONL {"query": ..., "relevant": [ids or texts]} '
+                             "or TREC (QUERY_ID ITER DOC_ID REL)")
+    parser.add_argument("--queries", metavar="PATH",
+                        help="query texts of TREC qrels: QUERY_ID<TAB>TEXT per line")
+    parser.add_argument("-k", type=positive_int, default=10, help="cut-off of recall and MRR")
+    parser.add_argument("--mode", nargs="+", choices=SEARCH_MODES, metavar="MODE",
+                        help=f"search modes side by side (default: {' '.join(SEARCH_MODES)})")
+    parser.add_argument("--by", metavar="KEY",
+                        help="chunked collections: qrels name documents by metadata KEY")
+
+
+def _eval(ws: Workspace, words: list[str], args: argparse.Namespace) -> Any:
+    from embmagic.app.evaluate import evaluate_retrieval
+
+    if not args.qrels:
+        raise InvalidArgumentError(f"usage: {SUBCOMMANDS['eval'].usage} --qrels PATH [-k 10] "
+                                   "[--mode dense lexical hybrid] [--queries PATH] [--by KEY]")
+    return evaluate_retrieval(ws, words, args.qrels, k=args.k, modes=args.mode,
+                              queries=args.queries, by=args.by)
+
+
 def _load_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as", dest="as_name", metavar="NAME", help="name for the collection")
 
@@ -143,6 +168,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {s.name: s for s in (
                "{flags} work only with %emb index COLL --kind KIND"),
     Subcommand("models", "", "models this machine can load", lambda ws, w, a: manage.models(ws)),
     Subcommand("device", "", "the device engines run on", lambda ws, w, a: manage.device(ws)),
+    Subcommand("eval", "COLL ...", "retrieval quality against judged queries", _eval,
+               _eval_flags, "{flags} work only with %emb eval COLL ... --qrels PATH"),
     Subcommand("map", "COLL ...", "open the embedding map", _map, _map_flags,
                "--color-by, --html, --method and --clusters work only with %emb map"),
 )}  # fmt: skip

@@ -54,7 +54,8 @@ def run_rag(ws: Workspace, args: argparse.Namespace, question: str) -> Any:
     try:
         return ws.ask(question, collection=args.collection, k=args.k, llm=args.llm,
                       generate=not args.no_generate, show_prompt=bool(args.show_prompt),
-                      on_start=on_start)  # fmt: skip
+                      on_start=on_start, mode=args.mode, rerank=args.rerank,
+                      rerank_depth=args.rerank_depth)  # fmt: skip
     finally:
         for view in live:
             view.close()

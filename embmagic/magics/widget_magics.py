@@ -37,22 +37,25 @@ def open_map(ws: Workspace, names: list[str], args: argparse.Namespace) -> Map:
 
 
 def open_explorer(ws: Workspace, args: argparse.Namespace, query: str) -> Explorer:
-    """`%neighbors [QUERY] [-c COLL] [-k K] --widget`."""
+    """`%neighbors [QUERY] [-c COLL] [-k K] [--mode MODE] --widget`."""
     from embmagic.widgets.explorer import Explorer
 
-    if args.id is not None or args.where or args.mmr:
-        raise InvalidArgumentError("--widget takes a query, -c and -k (not --id, --where, --mmr)")
-    return Explorer(args.collection, workspace=ws, query=query, k=args.k)
+    if args.id is not None or args.where or args.mmr or args.rerank or args.rerank_depth:
+        msg = "--widget takes a query, -c, -k and --mode (not --id, --where, --mmr, --rerank)"
+        raise InvalidArgumentError(msg)
+    return Explorer(args.collection, workspace=ws, query=query, k=args.k, mode=args.mode)
 
 
 def open_rag_panel(ws: Workspace, args: argparse.Namespace, question: str) -> RagPanel:
-    """`%rag [QUESTION] [-c COLL] [-k K] [--llm NAME] --widget` (a question is asked at once)."""
+    """`%rag [QUESTION] [-c COLL] [-k K] [--llm NAME] [--mode MODE] [--rerank MODEL]
+    [--rerank-depth N] --widget` (a question is asked at once)."""
     from embmagic.widgets.rag_panel import RagPanel
 
     if args.show_prompt or args.no_generate:
         raise InvalidArgumentError("--widget does not combine with --show-prompt/--no-generate")
     return RagPanel(args.collection, workspace=ws, question=question, k=args.k,
-                    generator=args.llm)  # fmt: skip
+                    generator=args.llm, mode=args.mode, rerank=args.rerank,
+                    rerank_depth=args.rerank_depth)  # fmt: skip
 
 
 def map_named(namespace: Mapping[str, Any], name: str) -> Map:

@@ -25,6 +25,7 @@ import numpy as np
 from embmagic.errors import InvalidArgumentError, ModelMismatchError, StoreFormatError
 from embmagic.store.batches import AddBatch, AddPlan, AddResult, RecordChunk
 from embmagic.store.filters import check_where
+from embmagic.store.lexical import LexicalIndex
 from embmagic.store.memory import MemoryEstimate
 from embmagic.store.topk import IdArray
 from embmagic.store.validate import (
@@ -49,6 +50,8 @@ class BaseCollection(ABC):
     dim: int
     path: str | os.PathLike[str] | None = None
     """Where the records live when they are not in memory (on-disk ivfpq, LanceDB); else None."""
+    _lexical: LexicalIndex | None = None
+    """BM25 over the texts (lexical.py): built on the first lexical query, kept up to date."""
 
     # -- description -----------------------------------------------------------------------
 
@@ -136,6 +139,8 @@ class BaseCollection(ABC):
         given = check_ids(ids, len(texts))
         batch = AddBatch(texts, metas, [content_hash(t) for t in texts], vecs)
         plan = self._plan_by_hash(batch) if given is None else self._plan_by_id(given, batch)
+        if plan.inserts or plan.replaces:
+            self.lexical_forget(i for i, _ in plan.replaces)
         self.apply_add(plan, batch)
         return plan.result
 
@@ -199,6 +204,61 @@ class BaseCollection(ABC):
             if not len(allowed):
                 return empty
         return self.search_vectors(queries, min(k, n), allowed)
+
+    def search_lexical(self, query: str, k: int, where: Any = None) -> list[Hit]:
+        """The k records scoring best by BM25 for the words of `query` (bm25s, lexical.py),
+        best first, ties to the lower id; records sharing no word with the query are left out.
+        `where`: metadata filter, as for `search`. The first query after a change rebuilds the
+        BM25 matrix (tokenising only new records)."""
+        k = check_k(k)
+        wanted = check_where(where)
+        if not isinstance(query, str) or not query.strip():
+            msg = "the lexical query is empty: type some words to search for"
+            raise InvalidArgumentError(msg)
+        if len(self) == 0:
+            return []
+        allowed = None
+        if wanted is not None:
+            allowed = self.matching_ids(wanted)
+            if not len(allowed):
+                return []
+        ids, scores = self.lexical_index().search(query, k, allowed)
+        return self.hits_for(ids, scores)
+
+    def lexical_index(self) -> LexicalIndex:
+        """The BM25 index, brought up to date with the records (built on first use)."""
+        if self._lexical is None:
+            self._lexical = LexicalIndex()
+        self._lexical.sync(self.ids(), self.texts_for)
+        return self._lexical
+
+    def lexical_snapshot(self) -> bytes:
+        """`lexical.npz` for a save: every record's tokens (tokenising those not seen yet)."""
+        if self._lexical is None:
+            self._lexical = LexicalIndex()
+        ids = self.ids()
+        self._lexical.tokenize_missing(ids, self.texts_for)
+        return self._lexical.to_bytes(ids)
+
+    def lexical_forget(self, ids: Any) -> None:
+        """Hook for changes: the records `ids` are about to change or go (call before)."""
+        if self._lexical is not None:
+            self._lexical.forget(ids)
+
+    def texts_for(self, ids: list[int]) -> list[str]:
+        """The texts of stored records, in the order given (backends may do it in one go)."""
+        if len(ids) > 1000:
+            by_id = {r.id: r.text for r in self.records()}
+            return [by_id[i] for i in ids]
+        return [self.get(i).text for i in ids]
+
+    def hits_for(self, ids: IdArray, scores: Any) -> list[Hit]:
+        """Hits for stored ids with the given scores."""
+        out = []
+        for i, s in zip(ids, scores, strict=True):
+            rec = self.get(int(i))
+            out.append(Hit(rec.id, float(s), rec.text, rec.metadata))
+        return out
 
     @abstractmethod
     def matching_ids(self, where: dict[str, Any]) -> IdArray:

@@ -22,6 +22,7 @@ from embmagic.store.batches import AddBatch, AddPlan, AddResult, RecordChunk, ch
 from embmagic.store.filters import matching_ids
 from embmagic.store.interrupts import deferred_interrupts
 from embmagic.store.kinds import VectorIndex, kind_class, make_index
+from embmagic.store.lexical import LexicalIndex
 from embmagic.store.memory import MemoryEstimate, estimate, records_bytes
 from embmagic.store.topk import IdArray
 from embmagic.store.validate import as_id_array, digest_array, metadata_json
@@ -196,6 +197,12 @@ class Collection(BaseCollection):
         return [[self._hit(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
                 for ids, scores in results]
 
+    def hits_for(self, ids: IdArray, scores: Any) -> list[Hit]:
+        return [self._hit(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
+
+    def texts_for(self, ids: list[int]) -> list[str]:
+        return [self._entries[i].text for i in ids]
+
     def _hit(self, id_: int, score: float) -> Hit:
         entry = self._entries[id_]
         return Hit(id_, score, entry.text, _copy_metadata(entry))
@@ -206,6 +213,7 @@ class Collection(BaseCollection):
         present = [int(i) for i in np.unique(as_id_array(ids)) if int(i) in self._entries]
         if not present:
             return 0
+        self.lexical_forget(present)
         with self._change(np.empty(0, np.int64), np.array(present, dtype=np.int64),
                           keep_order=True):
             self._index.remove(np.array(present, dtype=np.int64))
@@ -259,7 +267,8 @@ class Collection(BaseCollection):
         persist.write(path, persist.Saved(
             name=self.name, model_id=self.model_id, dim=self.dim, kind=self.kind,
             params=self._index.params, next_id=self._next_free, index=self._index.faiss_index(),
-            records=records, tombstones=self._index.tombstones()))
+            records=records, tombstones=self._index.tombstones(),
+            lexical=self.lexical_snapshot()))
 
     @classmethod
     def read_saved(cls, path: str | os.PathLike[str], name: str | None = None) -> Collection:
@@ -287,6 +296,8 @@ class Collection(BaseCollection):
             self._by_hash.setdefault(rec.sha256, []).append(rec.id)
         self._next_free = saved.next_id
         self._check_loaded(str(path))
+        if saved.lexical is not None:
+            self._lexical = LexicalIndex.from_bytes(saved.lexical, self.ids(), f"{path}")
         return self
 
     def _check_loaded(self, path: str) -> None:

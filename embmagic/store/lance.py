@@ -328,6 +328,15 @@ class LanceCollection(BaseCollection):
         scores = (_vectors(got["vector"], self.dim) @ query).astype(np.float32)
         return sort_hits(ids, scores, k)
 
+    def hits_for(self, ids: IdArray, scores: Any) -> list[Hit]:
+        """One query for all the hits' texts and metadata (lexical search)."""
+        return self._hits([(ids, scores)])[0] if len(ids) else []
+
+    def texts_for(self, ids: list[int]) -> list[str]:
+        rows = self._fetch("id", np.asarray(ids, np.int64), ["id", "text"])
+        by_id = dict(zip(rows["id"].to_pylist(), rows["text"].to_pylist(), strict=True))
+        return [by_id[i] for i in ids]
+
     def _hits(self, found: Neighbours) -> list[list[Hit]]:
         wanted = np.unique(np.concatenate([ids for ids, _ in found]))
         rows = self._fetch("id", wanted, ["id", "text", "metadata"])
@@ -352,6 +361,7 @@ class LanceCollection(BaseCollection):
         reused after a reopen."""
         present = self._fetch("id", np.unique(as_id_array(ids)), ["id"])["id"].to_numpy()
         if len(present):
+            self.lexical_forget(present)
             if int(self._saved["next_id"]) < self._next_free:
                 self._save_meta(next_id=self._next_free)
             self._table.delete(_sql_in("id", present))

@@ -28,6 +28,7 @@ from embmagic.store.batches import AddBatch, AddPlan, RecordChunk
 from embmagic.store.collection import Collection
 from embmagic.store.disk_records import ParquetRecords
 from embmagic.store.kinds.ondisk import READ_ONLY, OnDiskIvfPq, VectorFile
+from embmagic.store.lexical import LexicalIndex
 from embmagic.store.memory import MemoryEstimate, estimate, records_bytes
 from embmagic.store.ondisk_write import (
     FILES,
@@ -74,6 +75,10 @@ class DiskCollection(BaseCollection):
             msg = f"{source}: records.parquet holds {len(self._records):,} rows, not {count:,}"
             raise StoreFormatError(msg)
         self._chars = _record_chars(counts, self._records)
+        if isinstance(files, dict) and persist.LEXICAL in files:
+            persist.verify_file(source, persist.LEXICAL, manifest)
+            self._lexical = LexicalIndex.from_bytes((source / persist.LEXICAL).read_bytes(),
+                                                    self.ids(), str(source))
 
     # -- description -----------------------------------------------------------------------
 
@@ -236,6 +241,7 @@ def _write(source: BaseCollection, path: PathLike, chunk: int,
         for part in source.iter_chunks(chunk):
             writer.add(part.ids, part.vectors, part.texts, part.sha256, part.metadata_json)
         writer.next_id = max(writer.next_id, source.next_id)
+        writer.lexical = source.lexical_snapshot()
     return DiskCollection(path)
 
 

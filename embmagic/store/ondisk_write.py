@@ -60,6 +60,8 @@ class DiskWriter:
         self._shards: list[str] = []
         self.rows, self.next_id = 0, 0
         self.text_chars = self.metadata_chars = 0
+        self.lexical: bytes | None = None
+        """`lexical.npz` (store/lexical.py) to write with the save, if set before it closes."""
 
     def add(self, ids: IdArray, vectors: Vectors, texts: list[str], sha256: list[str],
             metadata_json: list[str]) -> None:
@@ -104,7 +106,11 @@ class DiskWriter:
 
     def _write_manifest(self, next_id: int) -> None:
         files: dict[str, dict[str, Any]] = {}
-        for name in FILES:
+        names = list(FILES)
+        if self.lexical is not None:
+            (self._tmp / persist.LEXICAL).write_bytes(self.lexical)
+            names.append(persist.LEXICAL)
+        for name in names:
             files[name] = {"bytes": (self._tmp / name).stat().st_size,
                            "sha256": persist.sha256_file(self._tmp / name)}
             persist.fsync(self._tmp / name)

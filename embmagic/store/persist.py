@@ -4,6 +4,8 @@
                            and the SHA-256 of every other file
     <dir>/index.faiss      FAISS's own serialisation (faiss.write_index)
     <dir>/records.jsonl    one JSON object per record: id, text, metadata, sha256 (of the text)
+    <dir>/lexical.npz      the BM25 index's tokens (store/lexical.py; integer arrays, no pickle);
+                           absent in saves of earlier versions, rebuilt on the first lexical query
 
 A save is written to a temporary directory beside the target and renamed into place; the previous
 save is renamed to a backup first and removed last, and `read` falls back to a leftover backup, so
@@ -40,6 +42,7 @@ predates them says "upgrade" instead of misreading the directory."""
 MANIFEST = "manifest.json"
 INDEX = "index.faiss"
 RECORDS = "records.jsonl"
+LEXICAL = "lexical.npz"
 
 
 @dataclass
@@ -72,6 +75,8 @@ class Saved:
     index: Any
     records: list[StoredRecord]
     tombstones: list[int] = field(default_factory=list)
+    lexical: bytes | None = None
+    """`lexical.npz` to write (None: none); after `read`, its bytes when the save has one."""
 
 
 def write(path: str | os.PathLike[str], saved: Saved) -> None:
@@ -251,8 +256,12 @@ def _write_contents(tmp: Path, saved: Saved) -> None:
     write_index(saved.index, str(tmp / INDEX))
     with open(tmp / RECORDS, "w", encoding="utf-8") as fh:
         fh.writelines(r.line() for r in saved.records)
+    names = [INDEX, RECORDS]
+    if saved.lexical is not None:
+        (tmp / LEXICAL).write_bytes(saved.lexical)
+        names.append(LEXICAL)
     files = {name: {"sha256": sha256_file(tmp / name), "bytes": (tmp / name).stat().st_size}
-             for name in (INDEX, RECORDS)}
+             for name in names}
     manifest = {
         "format": FORMAT, "version": VERSION, "name": saved.name, "model_id": saved.model_id,
         "dim": saved.dim, "kind": saved.kind, "params": saved.params, "next_id": saved.next_id,
@@ -261,7 +270,7 @@ def _write_contents(tmp: Path, saved: Saved) -> None:
         "tombstones": saved.tombstones, "files": files,
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-    for name in (INDEX, RECORDS, MANIFEST):
+    for name in [*names, MANIFEST]:
         fsync(tmp / name)
     fsync(tmp)
 
@@ -307,7 +316,11 @@ def read(path: str | os.PathLike[str]) -> Saved:
     source = locate(Path(path))
     manifest = read_manifest(source)
     for name in (INDEX, RECORDS):
-        _verify_file(source, name, manifest)
+        verify_file(source, name, manifest)
+    lexical = None
+    if isinstance(manifest.get("files"), dict) and LEXICAL in manifest["files"]:
+        verify_file(source, LEXICAL, manifest)
+        lexical = (source / LEXICAL).read_bytes()
     try:
         index = faiss.read_index(str(source / INDEX))
     except RuntimeError as exc:
@@ -319,7 +332,7 @@ def read(path: str | os.PathLike[str]) -> Saved:
             dim=int64(manifest["dim"]), kind=str(manifest["kind"]),
             params=dict(manifest["params"]), next_id=int64(manifest["next_id"]), index=index,
             records=list(_read_records(source / RECORDS)),
-            tombstones=[int64(t) for t in manifest["tombstones"]],
+            tombstones=[int64(t) for t in manifest["tombstones"]], lexical=lexical,
         )
     except (KeyError, TypeError, ValueError) as exc:
         msg = f"{source / MANIFEST} is incomplete or malformed ({exc})"
@@ -384,7 +397,7 @@ def one_line(exc: BaseException) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def _verify_file(source: Path, name: str, manifest: dict[str, Any]) -> None:
+def verify_file(source: Path, name: str, manifest: dict[str, Any]) -> None:
     try:
         expected = manifest["files"][name]["sha256"]
     except (KeyError, TypeError) as exc:

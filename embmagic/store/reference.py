@@ -9,6 +9,7 @@ Its save format is deliberately simple (NumPy .npy + JSON, no pickle, not atomic
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,9 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from embmagic.errors import ModelMismatchError, RecordNotFoundError, StoreFormatError
+from embmagic.errors import (
+    InvalidArgumentError,
+    ModelMismatchError,
+    RecordNotFoundError,
+    StoreFormatError,
+)
 from embmagic.store.batches import AddResult
 from embmagic.store.filters import check_where, matches
+from embmagic.store.lexical import K1, B, tokenize
 from embmagic.store.topk import IdArray
 from embmagic.store.validate import (
     as_id_array,
@@ -133,6 +140,33 @@ class ReferenceStore:
             order = np.lexsort((ids, -row))[:k]
             out.append([self._hit(int(ids[p]), float(row[p])) for p in order])
         return out
+
+    def search_lexical(self, query: str, k: int, where: Any = None) -> list[Hit]:
+        """BM25 by its formula in a plain loop (bm25s's "lucene" variant, the same tokeniser
+        and parameters as lexical.py), sorted by (score desc, id asc); only scores > 0."""
+        k = check_k(k)
+        wanted = check_where(where)
+        if not isinstance(query, str) or not query.strip():
+            raise InvalidArgumentError("the lexical query is empty: type some words to search for")
+        docs = dict(zip(self._rows, tokenize([row[0] for row in self._rows.values()]),
+                        strict=True))
+        if not docs:
+            return []
+        avgdl = sum(len(d) for d in docs.values()) / len(docs)
+        scored = []
+        for i, doc in docs.items():
+            if wanted is not None and not matches(self._rows[i][1], wanted):
+                continue
+            score = 0.0
+            for word in tokenize([query])[0]:
+                tf = doc.count(word)
+                if tf:
+                    df = sum(word in d for d in docs.values())
+                    idf = math.log(1 + (len(docs) - df + 0.5) / (df + 0.5))
+                    score += idf * tf / (tf + K1 * (1 - B + B * len(doc) / avgdl))
+            if score > 0:
+                scored.append((-score, i))
+        return [self._hit(i, -neg) for neg, i in sorted(scored)[:k]]
 
     def _hit(self, id_: int, score: float) -> Hit:
         rec = self.get(id_)

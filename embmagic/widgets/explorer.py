@@ -1,4 +1,5 @@
-"""`Explorer`: a query box, a k slider and a collection picker with live nearest neighbours.
+"""`Explorer`: a query box, a k slider, a search mode and a collection picker with live nearest
+neighbours.
 
 Each search is the workspace's `neighbors` (what `%neighbors` runs) and leaves the same
 `NeighborsResult` in `ex.hits`. Contract with the front end (`js/src/explorer.ts`):
@@ -12,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 import traitlets as t
 
 from embmagic.app.results import NeighborsResult
-from embmagic.app.search import check_query
+from embmagic.app.search import check_query, search_mode
 from embmagic.app.workspace import Workspace, default_workspace
 from embmagic.errors import InvalidArgumentError
+from embmagic.types import SEARCH_MODES
 from embmagic.widgets.bundle import STATIC, bundle
 from embmagic.widgets.commands import Buffers, CommandWidget, Reply, command
 
@@ -33,6 +35,8 @@ class Explorer(CommandWidget):
     collections = t.List(t.Unicode()).tag(sync=True)
     collection = t.Unicode("").tag(sync=True)
     k = t.Int(5).tag(sync=True)
+    modes = t.List(t.Unicode()).tag(sync=True)  # what the mode selector offers
+    mode = t.Unicode("dense").tag(sync=True)  # dense, lexical or hybrid (%neighbors --mode)
     query = t.Unicode("").tag(sync=True)
     results = t.List(t.Dict()).tag(sync=True)
     status = t.Unicode("").tag(sync=True)
@@ -45,7 +49,9 @@ class Explorer(CommandWidget):
         workspace: Workspace | None = None,
         query: str = "",
         k: int | None = None,
+        mode: str | None = None,
     ) -> None:
+        """`mode`: dense, lexical or hybrid (None: the workspace's search_mode option)."""
         bundle("explorer.js")
         self._ws = workspace if workspace is not None else default_workspace()
         chosen = self._ws.resolve(collection)  # fails now, with the known names, if missing
@@ -54,7 +60,8 @@ class Explorer(CommandWidget):
             {chosen.name: chosen}
         self.hits: NeighborsResult | None = None
         super().__init__(collections=self._names(), collection=chosen.name,
-                         k=k or self._ws.options.k)  # fmt: skip
+                         k=k or self._ws.options.k, mode=search_mode(self._ws, mode),
+                         modes=[*SEARCH_MODES])  # fmt: skip
         if query:
             self.search(query)
 
@@ -65,21 +72,28 @@ class Explorer(CommandWidget):
         return self._given[name] if name in self._given else self._ws.collection(name)
 
     def __repr__(self) -> str:
-        return f"Explorer({self.collection!r}, k={self.k}, query={self.query!r})"
+        return (
+            f"Explorer({self.collection!r}, k={self.k}, mode={self.mode!r}, query={self.query!r})"
+        )
 
     def search(
-        self, text: str, k: int | None = None, collection: str | None = None
+        self,
+        text: str,
+        k: int | None = None,
+        collection: str | None = None,
+        mode: str | None = None,
     ) -> NeighborsResult:
-        """Search like `%neighbors TEXT -c COLLECTION -k K` and show the results."""
+        """Search like `%neighbors TEXT -c COLLECTION -k K --mode MODE` and show the results."""
         k = self.k if k is None else k
         if not 1 <= k <= MAX_K:
             raise InvalidArgumentError(f"k must be between 1 and {MAX_K}, got {k}")
+        how = search_mode(self._ws, mode or self.mode)
         check_query(text, "empty query: type the text to look for")
         chosen = self._collection(collection or self.collection)
-        result = self._ws.neighbors(text, collection=chosen, k=k)
+        result = self._ws.neighbors(text, collection=chosen, k=k, mode=how)
         with self.hold_sync():
             self.collections = self._names()
-            self.collection, self.k, self.query = chosen.name, k, text
+            self.collection, self.k, self.mode, self.query = chosen.name, k, how, text
             self.results = [
                 {"rank": rank, "score": round(h.score, 6), "text": h.text, "id": h.id,
                  "metadata": h.metadata}
@@ -93,7 +107,8 @@ class Explorer(CommandWidget):
     @command("search")
     def _search(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
         result = self.search(
-            str(msg["text"]), int(msg.get("k", self.k)), msg.get("collection") or None
+            str(msg["text"]), int(msg.get("k", self.k)), msg.get("collection") or None,
+            msg.get("mode") or None,
         )
         return {"hits": self.results, "title": result.title()}
 

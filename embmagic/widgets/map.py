@@ -20,9 +20,10 @@ import traitlets as t
 from embmagic.app.clusters import map_clusters
 from embmagic.app.map_data import MapData, build_map_data, hover_text, query_map
 from embmagic.app.results import AnalogyResult, NeighborsResult
-from embmagic.app.search import check_query
+from embmagic.app.search import check_query, search_mode
 from embmagic.app.workspace import Workspace, collections_of, default_workspace
 from embmagic.errors import InvalidArgumentError
+from embmagic.types import SEARCH_MODES
 from embmagic.widgets.buffers import empty_wire, from_wire, to_wire
 from embmagic.widgets.bundle import STATIC, bundle
 from embmagic.widgets.commands import Buffers, CommandWidget, Reply, command
@@ -49,6 +50,8 @@ class Map(CommandWidget):
     highlight = t.Dict().tag(sync=True)
     query_point = t.List(t.Float()).tag(sync=True)
     query_label = t.Unicode("").tag(sync=True)
+    modes = t.List(t.Unicode()).tag(sync=True)  # what the mode selector offers
+    mode = t.Unicode("dense").tag(sync=True)  # the query box's search mode
     status = t.Unicode("").tag(sync=True)
     error = t.Unicode("").tag(sync=True)
     created_at = t.Float(0.0).tag(sync=True)
@@ -68,7 +71,10 @@ class Map(CommandWidget):
         seed: int = 0,
         height: int = 420,
         clusters: int | str | None = None,
+        mode: str | None = None,
     ) -> None:
+        """`mode`: the query box's search mode, dense, lexical or hybrid (None: the
+        workspace's search_mode option)."""
         bundle("map.js")
         created = time.time() * 1000
         self._ws = workspace if workspace is not None else default_workspace()
@@ -100,6 +106,7 @@ class Map(CommandWidget):
             category=to_wire(d.category, "uint8" if len(d.legend) <= 256 else "uint16"),
             legend=d.legend, labels=labels, color_by=d.color_by, highlight=empty_wire("int32"),
             status=status, created_at=created, height=height,
+            mode=search_mode(self._ws, mode), modes=[*SEARCH_MODES],
         )  # fmt: skip
 
     def __repr__(self) -> str:  # deterministic (anywidget's is the object's address)
@@ -117,14 +124,19 @@ class Map(CommandWidget):
         """Rows currently highlighted (query neighbours or `show`)."""
         return [int(r) for r in from_wire(self.highlight)]
 
-    def query(self, text: str, k: int = 10) -> list[dict[str, Any]]:
-        """What the query box does: place `text` and highlight its `k` nearest records."""
+    def query(self, text: str, k: int = 10, mode: str | None = None) -> list[dict[str, Any]]:
+        """What the query box does: place `text` and highlight its `k` nearest records, found
+        by `mode` (dense, lexical or hybrid; None: the map's `mode`)."""
         check_query(text, "empty query: type the text to look for")
         if not 1 <= k <= MAX_K:
             raise InvalidArgumentError(f"k must be between 1 and {MAX_K}, got {k}")
-        found = query_map(self.data, self._ws.engine_for(self.data.collections[0]), text, k)
+        how = search_mode(self._ws, mode or self.mode)
+        engine = self._ws.engine_for(self.data.collections[0])
+        found = query_map(self.data, engine, text, k, how)
         self.last_hits = found.hits
-        self.set_highlight([h["row"] for h in found.hits], point=found.point, label=text)
+        with self.hold_sync():
+            self.mode = how
+            self.set_highlight([h["row"] for h in found.hits], point=found.point, label=text)
         return found.hits
 
     def show(self, result: NeighborsResult | AnalogyResult) -> list[int]:
@@ -233,7 +245,7 @@ class Map(CommandWidget):
 
     @command("query")
     def _query(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
-        hits = self.query(str(msg["text"]), int(msg.get("k", 10)))
+        hits = self.query(str(msg["text"]), int(msg.get("k", 10)), msg.get("mode") or None)
         return {"point": self.query_point, "rows": [h["row"] for h in hits], "hits": hits}
 
     @command("select")

@@ -12,7 +12,7 @@ import traitlets as t
 
 from embmagic.app.ask import RAG_K
 from embmagic.app.results import RagResult
-from embmagic.app.search import check_query
+from embmagic.app.search import check_query, rerank_fetch, search_mode
 from embmagic.app.workspace import Workspace, default_workspace
 from embmagic.errors import InvalidArgumentError
 from embmagic.widgets.bundle import STATIC, bundle
@@ -45,9 +45,13 @@ class RagPanel(CommandWidget):
         question: str = "",
         k: int | None = None,
         generator: str | Any = None,
+        mode: str | None = None,
+        rerank: str | None = None,
+        rerank_depth: int | None = None,
     ) -> None:
         """`generator`: a name (the workspace's `generator` option when None) or a generator
-        object (anything with `name`, `model` and `generate(prompt, stream=...)`)."""
+        object (anything with `name`, `model` and `generate(prompt, stream=...)`); `mode`,
+        `rerank` and `rerank_depth` retrieve as `%rag --mode --rerank --rerank-depth` do."""
         bundle("rag.js")
         self._ws = workspace if workspace is not None else default_workspace()
         chosen = self._ws.resolve(collection)  # fails now if missing
@@ -58,6 +62,9 @@ class RagPanel(CommandWidget):
         if k is not None and k < 1:
             raise InvalidArgumentError(f"k must be at least 1, got {k}")
         self.k, self._generator = k or RAG_K, generator
+        self.mode = search_mode(self._ws, mode)
+        rerank_fetch(rerank, rerank_depth, self.k)  # fails now, before any question
+        self._rerank, self._rerank_depth = rerank, rerank_depth
         self.result: RagResult | None = None
         super().__init__()
         if question:
@@ -71,7 +78,8 @@ class RagPanel(CommandWidget):
         check_query(question, "empty question: type what you want to know")
         try:
             result = self._ws.ask(question, collection=self._collection, k=self.k,
-                                  llm=self._generator,
+                                  llm=self._generator, mode=self.mode, rerank=self._rerank,
+                                  rerank_depth=self._rerank_depth,
                                   on_start=lambda g: self._started(g, question))  # fmt: skip
         finally:
             self.busy = False

@@ -1,6 +1,8 @@
-// Neighbours explorer: query box (search as you type), k slider, collection picker, results.
+// Neighbours explorer: query box (search as you type), k slider, search mode, collection picker,
+// results.
 import { Channel, messageOf, TIMEOUTS } from "./call";
 import { controlsCss, ErrorLine, formatScore, guardControls, h, replaceChildren, style } from "./dom";
+import { modeSelect, showModes } from "./modes";
 import { subscribe } from "./model";
 import type { Cleanup, RenderProps } from "./types";
 
@@ -16,6 +18,9 @@ export interface ExplorerTraits {
   collections: string[];
   collection: string;
   k: number;
+  /** the search mode (dense, lexical, hybrid); absent in front ends older than the trait */
+  mode?: string;
+  modes?: string[];
   query: string;
   results: ExplorerRow[];
   status: string;
@@ -69,6 +74,7 @@ function render({ model, el }: RenderProps<ExplorerTraits>): Cleanup {
   });
   const kValue = h("span", { testid: "explorer-k-value", className: "num" });
   const picker = h("select", { testid: "explorer-collection", attrs: { "aria-label": "collection" } });
+  const modePicker = modeSelect("explorer-mode");
   const tbody = h("tbody");
   const table = h("table", { testid: "explorer-results" }, [
     h("thead", {}, [h("tr", {}, [h("th", { text: "#" }), h("th", { text: "score" }), h("th", { text: "text" })])]),
@@ -78,7 +84,7 @@ function render({ model, el }: RenderProps<ExplorerTraits>): Cleanup {
   const error = new ErrorLine("explorer-error");
   const root = h("div", { testid: "embmagic-explorer", className: "embmagic-explorer" }, [
     style(CSS),
-    h("div", { className: "bar" }, [query, h("label", {}, [document.createTextNode("k "), k, kValue]), picker]),
+    h("div", { className: "bar" }, [query, h("label", {}, [document.createTextNode("k "), k, kValue]), modePicker, picker]),
     table,
     status,
     error.el,
@@ -94,7 +100,7 @@ function render({ model, el }: RenderProps<ExplorerTraits>): Cleanup {
     const seq = ++latest;
     root.dataset.busy = "1";
     try {
-      await channel.call("search", { text, k: clampK(k.value), collection: picker.value }, {
+      await channel.call("search", { text, k: clampK(k.value), collection: picker.value, mode: modePicker.value }, {
         timeoutMs: TIMEOUTS.search,
       });
       if (seq === latest) error.show(model.get("error") ?? "");
@@ -129,6 +135,11 @@ function render({ model, el }: RenderProps<ExplorerTraits>): Cleanup {
     model.save_changes();
     later();
   });
+  modePicker.addEventListener("change", () => {
+    model.set("mode", modePicker.value);
+    model.save_changes();
+    later();
+  });
 
   const onQuery = () => {
     // never overwrite what the user is typing with an older echo from Python
@@ -146,6 +157,7 @@ function render({ model, el }: RenderProps<ExplorerTraits>): Cleanup {
     replaceChildren(picker, all.map((name) => h("option", { text: name, attrs: { value: name } })));
     picker.value = chosen;
   };
+  const onMode = () => showModes(modePicker, model.get("modes"), model.get("mode"));
   const onResults = () => renderResults(tbody, model.get("results") ?? []);
   const onStatus = () => {
     status.textContent = model.get("status") ?? "";
@@ -157,6 +169,8 @@ function render({ model, el }: RenderProps<ExplorerTraits>): Cleanup {
     ["change:k", onK],
     ["change:collections", onCollections],
     ["change:collection", onCollections],
+    ["change:mode", onMode],
+    ["change:modes", onMode],
     ["change:results", onResults],
     ["change:status", onStatus],
     ["change:error", onError],

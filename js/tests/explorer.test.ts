@@ -3,7 +3,10 @@ import explorer, { DEBOUNCE_MS, type ExplorerTraits } from "../src/explorer";
 import { allByTestId, byTestId, flush, MockModel, mockPython, NO_REPLY, renderProps } from "./helpers";
 
 function traits(): ExplorerTraits {
-  return { collections: ["docs", "faq"], collection: "docs", k: 5, query: "", results: [], status: "", error: "" };
+  return {
+    collections: ["docs", "faq"], collection: "docs", k: 5, mode: "dense", modes: ["dense", "lexical", "hybrid"],
+    query: "", results: [], status: "", error: "",
+  };
 }
 
 function type(input: HTMLInputElement, value: string) {
@@ -77,7 +80,7 @@ describe("explorer", () => {
     vi.advanceTimersByTime(1);
     expect(calls).toHaveLength(1);
     expect(calls[0].name).toBe("search");
-    expect(calls[0].msg).toEqual({ text: "solar", k: 5, collection: "docs" });
+    expect(calls[0].msg).toEqual({ text: "solar", k: 5, collection: "docs", mode: "dense" });
     expect(model.sent[0].content).toMatchObject({ kind: "embmagic-request", id: calls[0].id, name: "search" });
   });
 
@@ -91,7 +94,7 @@ describe("explorer", () => {
     query.value = "wind";
     enter(query);
     await flush();
-    expect(calls.map((c) => c.msg)).toEqual([{ text: "wind", k: 5, collection: "docs" }]);
+    expect(calls.map((c) => c.msg)).toEqual([{ text: "wind", k: 5, collection: "docs", mode: "dense" }]);
   });
 
   it("k slider and collection picker update the model", async () => {
@@ -109,6 +112,48 @@ describe("explorer", () => {
     picker.dispatchEvent(new Event("change"));
     expect(model.get("collection")).toBe("faq");
     expect(model.saved).toBe(2);
+  });
+
+  it("offers the search modes and shows the mode trait", () => {
+    const model = new MockModel({ ...traits(), mode: "hybrid" });
+    mockPython(model, () => ({ ok: true }));
+    explorer.render(renderProps(model, el));
+    const modes = byTestId(el, "explorer-mode") as HTMLSelectElement;
+    expect([...modes.options].map((o) => o.value)).toEqual(["dense", "lexical", "hybrid"]);
+    expect(modes.value).toBe("hybrid");
+    expect(modes.getAttribute("aria-label")).toBe("search mode");
+    model.update({ mode: "lexical" }); // Python changed it (ex.search(..., mode=...))
+    expect(modes.value).toBe("lexical");
+  });
+
+  it("a mode without a modes trait still shows, with our list", () => {
+    const { modes: _, ...older } = traits();
+    const model = new MockModel<ExplorerTraits>({ ...older, mode: "sparse" });
+    mockPython(model, () => ({ ok: true }));
+    explorer.render(renderProps(model, el));
+    const modes = byTestId(el, "explorer-mode") as HTMLSelectElement;
+    expect([...modes.options].map((o) => o.value)).toEqual(["sparse", "dense", "lexical", "hybrid"]);
+    expect(modes.value).toBe("sparse");
+  });
+
+  it("changing the mode saves it and searches again in that mode", async () => {
+    vi.useFakeTimers();
+    const model = new MockModel(traits());
+    const { calls } = mockPython(model, () => ({ ok: true, hits: [] }));
+    explorer.render(renderProps(model, el));
+    const modes = byTestId(el, "explorer-mode") as HTMLSelectElement;
+    modes.value = "lexical";
+    modes.dispatchEvent(new Event("change"));
+    expect(model.get("mode")).toBe("lexical");
+    expect(model.saved).toBe(1);
+    vi.advanceTimersByTime(DEBOUNCE_MS);
+    expect(calls).toHaveLength(0); // nothing typed yet: nothing to search
+    const query = byTestId(el, "explorer-query") as HTMLInputElement;
+    type(query, "NASA budget");
+    modes.value = "hybrid";
+    modes.dispatchEvent(new Event("change"));
+    vi.advanceTimersByTime(DEBOUNCE_MS);
+    expect(calls.map((c) => c.msg)).toEqual([{ text: "NASA budget", k: 5, collection: "docs", mode: "hybrid" }]);
   });
 
   it("shows ok:false errors in the error line as text", async () => {

@@ -406,13 +406,32 @@ describe("map widget (fake scatterplot)", () => {
     query.value = "solar";
     byTestId(el, "map-find").click();
     await flush();
-    expect(calls.find((c) => c.name === "query")?.msg).toEqual({ text: "solar", k: 10 });
+    expect(calls.find((c) => c.name === "query")?.msg).toEqual({ text: "solar", k: 10, mode: "dense" });
     expect(allByTestId(el, "map-hit").map((h) => h.textContent)).toEqual(["1.0.900 hit for solar"]);
     expect(allByTestId(el, "map-hit-rank").map((h) => h.textContent)).toEqual(["1."]);
     query.value = "wind";
     query.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
     await flush();
     expect(allByTestId(el, "map-hit").map((h) => h.querySelector(".text")?.textContent)).toEqual(["hit for wind"]);
+  });
+
+  it("queries in the chosen search mode, kept in the mode trait", async () => {
+    const { model, calls } = setup((name) =>
+      name === "query" ? { ok: true, point: [0, 0], rows: [2], hits: [{ row: 2, score: 0.03, text: "NASA" }] } : { ok: true },
+    );
+    const modes = byTestId(el, "map-search-mode") as HTMLSelectElement;
+    expect([...modes.options].map((o) => o.value)).toEqual(["dense", "lexical", "hybrid"]);
+    expect(modes.value).toBe("dense");
+    modes.value = "lexical";
+    modes.dispatchEvent(new Event("change"));
+    expect(model.get("mode")).toBe("lexical");
+    expect(calls.filter((c) => c.name === "query")).toHaveLength(0); // choosing a mode is not a search
+    (byTestId(el, "map-query") as HTMLInputElement).value = "NASA";
+    byTestId(el, "map-find").click();
+    await flush();
+    expect(calls.find((c) => c.name === "query")?.msg).toEqual({ text: "NASA", k: 10, mode: "lexical" });
+    model.update({ mode: "hybrid" }); // from Python: m.query(..., mode="hybrid")
+    expect(modes.value).toBe("hybrid");
   });
 
   it("sends k as typed (Python checks the range) and refuses a non-integer k", async () => {
@@ -424,7 +443,7 @@ describe("map widget (fake scatterplot)", () => {
     k.value = "1000";
     byTestId(el, "map-find").click();
     await flush();
-    expect(calls.find((c) => c.name === "query")?.msg).toEqual({ text: "x", k: 1000 });
+    expect(calls.find((c) => c.name === "query")?.msg).toEqual({ text: "x", k: 1000, mode: "dense" });
     expect(byTestId(el, "map-error").textContent).toBe("k must be between 1 and 100, got 1000");
     k.value = "";
     byTestId(el, "map-find").click();

@@ -180,7 +180,7 @@ describe("the map on a local model", () => {
     const scatter = new TinyScatter();
     const cleanup = renderMap(renderProps(model, el), () => scatter);
     await flush();
-    for (const id of ["map-query", "map-k", "map-find"]) expect((byTestId(el, id) as HTMLInputElement).disabled).toBe(true);
+    for (const id of ["map-query", "map-k", "map-search-mode", "map-find"]) expect((byTestId(el, id) as HTMLInputElement).disabled).toBe(true);
     const note = byTestId(el, "map-standalone-note");
     expect(note.hidden).toBe(false);
     expect(note.textContent).toBe(STANDALONE_NOTE);

@@ -463,8 +463,17 @@ def test_explorer_query_k_and_collection(notebook: Any) -> None:
     root.locator("[data-testid=explorer-collection]").select_option("b")
     wait_rows(p.page, root, py_json(p, f"top_texts({query!r}, 3, ['b'])"))
     assert py_json(p, "ex.collection") == "b"
+
+    # the search mode: lexical (BM25) ranks by the words, as %neighbors --mode lexical does
+    root.locator("[data-testid=explorer-mode]").select_option("lexical")
+    lexical = f"[h.text for h in ex._ws.neighbors({query!r}, collection='b', k=3, mode='lexical')]"
+    wait_rows(p.page, root, py_json(p, lexical))
+    assert py_json(p, "ex.mode") == "lexical"
     expect(root.locator("[data-testid=explorer-error]")).to_be_hidden()
     p.nb.screenshot(root, "explorer")
+    default = py_json(p, "ex._ws.options.search_mode")  # what %neighbors uses without --mode
+    root.locator("[data-testid=explorer-mode]").select_option(default)  # for what follows
+    wait_rows(p.page, root, py_json(p, f"top_texts({query!r}, 3, ['b'])"))
 
     # ... and with the keyboard: JupyterLab's command-mode shortcuts (ArrowLeft/Right move
     # between headings) must not swallow the keys of a focused control in the widget

@@ -32,6 +32,8 @@ BAD_OPTIONS: list[tuple[str, str, str]] = [
     ("max_answer_tokens", "0", "max_answer_tokens must be at least 1"),
     ("show_progress", "'sometimes'", "expected any of"),
     ("analogy_space", "''", "analogy_space must be a non-empty name"),
+    ("search_mode", "'fuzzy'", "expected any of"),
+    ("search_mode", "None", "expected any of"),
     ("ray_address", "3", "expected a unicode string"),
     ("ray_batch_size", "-1", "ray_batch_size must be at least 1"),
     ("ray_concurrency", "-1", "ray_concurrency must be 0 (auto) or more"),

@@ -47,6 +47,8 @@ def test_killed_saves_leave_old_or_new_content(tmp_path: Path) -> None:
         texts, vectors = version(v)
         assert [r.text for r in loaded.records()] == texts
         np.testing.assert_array_equal(loaded.vectors_for(loaded.ids()), vectors)
+        assert loaded._lexical is not None  # the saved BM25 tokens came with it (lexical.npz)
+        assert [h.text for h in loaded.search_lexical("record 17", 1)] == [texts[17]]
         first = done[-1] + 2
     leftovers = [p.name for p in tmp_path.iterdir() if p.name != "coll"]
     assert all(name.startswith(".coll.") for name in leftovers)

@@ -26,8 +26,8 @@ def saved(tmp_path: Path) -> Path:
 
 
 def test_layout_is_open_and_pickle_free(saved: Path) -> None:
-    assert sorted(p.name for p in saved.iterdir()) == ["index.faiss", "manifest.json",
-                                                       "records.jsonl"]
+    assert sorted(p.name for p in saved.iterdir()) == ["index.faiss", "lexical.npz",
+                                                       "manifest.json", "records.jsonl"]
     manifest = json.loads((saved / "manifest.json").read_text())
     assert manifest["format"] == "embmagic.collection"
     assert manifest["version"] == 1
@@ -35,7 +35,7 @@ def test_layout_is_open_and_pickle_free(saved: Path) -> None:
         "test", "fake-32", 32, "flat")
     assert manifest["counts"] == {"records": 19, "vectors": 19, "tombstones": 0}
     assert manifest["next_id"] == 20
-    assert set(manifest["files"]) == {"index.faiss", "records.jsonl"}
+    assert set(manifest["files"]) == {"index.faiss", "records.jsonl", "lexical.npz"}
     lines = [json.loads(line) for line in (saved / "records.jsonl").read_text().splitlines()]
     assert lines[3] == {"id": 3, "sha256": lines[3]["sha256"], "text": "doc 3",
                         "metadata": {"i": 3}}

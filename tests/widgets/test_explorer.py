@@ -54,7 +54,7 @@ def test_a_dropped_collection_is_reported_on_the_next_search(docs: InteractiveSh
 
 
 def test_widget_rejects_options_it_cannot_show(docs: InteractiveShell) -> None:
-    with pytest.raises(UsageError, match="--widget takes a query, -c and -k"):
+    with pytest.raises(UsageError, match="--widget takes a query, -c, -k and --mode"):
         docs.run_line_magic("neighbors", "x -c docs --mmr --widget")
     with pytest.raises(UsageError, match="no collection named 'nope'"):
         docs.run_line_magic("neighbors", "x -c nope --widget")

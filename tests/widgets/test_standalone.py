@@ -52,7 +52,8 @@ def test_the_page_holds_the_state_the_texts_and_the_bundles(docs: InteractiveShe
     assert set(found) == {"embmagic-state", "embmagic-hover", "embmagic-map-js"}
     state = found["embmagic-state"]
     names = {"points", "category", "legend", "labels", "color_by", "highlight", "query_point",
-             "query_label", "status", "error", "created_at", "height", "standalone"}  # fmt: skip
+             "query_label", "status", "error", "created_at", "height", "standalone", "mode",
+             "modes"}  # fmt: skip
     assert set(state) == names
     assert state["standalone"] is True and m.standalone is False  # only the page says so
     assert np.array_equal(array(state["points"]), m.coords)

@@ -1,7 +1,8 @@
 """Retrieval-augmented answers: numbered sources, a prompt, a generator by name, checked citations.
 
 Modules, each importing only those above it: `types` (data and generator protocols) <-
-`citations` (the `[n]` syntax and the support check) <- `prompt` <- `pipeline` (retrieve, answer,
+`citations` (the `[n]` syntax and the support check) <- `grounding` (numbers and names no
+source contains) <- `prompt` <- `pipeline` (retrieve, answer,
 ask); `config` (OpenAI endpoint settings) and `generators` (one module per backend and the
 name -> factory registry) use `types`/`prompt`/`config`, never `pipeline`.
 """
@@ -20,6 +21,7 @@ from embmagic.core.rag.generators import (
     streams,
     unregister_generator,
 )
+from embmagic.core.rag.grounding import check_grounding
 from embmagic.core.rag.pipeline import answer, ask, retrieve
 from embmagic.core.rag.prompt import build_messages, build_prompt
 from embmagic.core.rag.types import (
@@ -30,6 +32,7 @@ from embmagic.core.rag.types import (
     RagAnswer,
     Source,
     SourceGenerator,
+    Unsupported,
     describe_origin,
 )
 
@@ -46,11 +49,13 @@ __all__ = [
     "Secret",
     "Source",
     "SourceGenerator",
+    "Unsupported",
     "answer",
     "ask",
     "build_messages",
     "build_prompt",
     "check_citations",
+    "check_grounding",
     "describe_origin",
     "generator_names",
     "load_generator",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from embmagic.core.neighbors import neighbors
 from embmagic.core.rag.citations import check_citations, parse_citations
+from embmagic.core.rag.grounding import check_grounding
 from embmagic.core.rag.prompt import build_messages, build_prompt, fit_sources
 from embmagic.core.rag.types import (
     AnyGenerator,
@@ -17,8 +19,10 @@ from embmagic.core.rag.types import (
     Source,
     SourceGenerator,
 )
+from embmagic.core.rerank import PairScorer, rerank
+from embmagic.core.rerank import rerank_depth as check_depth
 from embmagic.errors import GenerationError, InvalidArgumentError
-from embmagic.types import Encoder, Metadata
+from embmagic.types import Encoder, Metadata, SearchMode
 
 if TYPE_CHECKING:  # for annotations only: the store is not needed to import this module
     from embmagic.store import BaseCollection
@@ -30,9 +34,11 @@ def retrieve(
     question: str,
     k: int = 4,
     where: Metadata | None = None,
+    mode: SearchMode = "dense",
 ) -> list[Source]:
-    """The `k` records closest to `question`, numbered 1..k (empty collection: typed error)."""
-    hits = neighbors(collection, encoder, question, k=k, where=where)
+    """The `k` records closest to `question` (by `mode`, see core.neighbors), numbered 1..k
+    (empty collection: typed error)."""
+    hits = neighbors(collection, encoder, question, k=k, where=where, mode=mode)
     if not hits and where is None:
         msg = (
             f"collection {collection.name!r} is empty: add records first, "
@@ -59,7 +65,9 @@ def answer(
 
     With an `encoder`, each cited sentence is also checked against the sources it cites
     (`rag.citations`): citations that another source clearly beats are listed in
-    `misattributed`, so a wrong `[n]` is flagged rather than shown as support.
+    `misattributed`, so a wrong `[n]` is flagged rather than shown as support. Numbers and
+    names of the answer that no kept source contains are listed in `unsupported`
+    (`rag.grounding`).
 
     A `SourceGenerator` (extractive) gets the sources; a `ChatGenerator` gets system + user
     messages, after dropping the lowest-ranked sources that do not fit its context; any other
@@ -93,6 +101,7 @@ def answer(
         dropped=dropped,
         generated=generate,
         misattributed=check_citations(text, kept, encoder) if encoder and text else [],
+        unsupported=check_grounding(text, [s.text for s in kept], question) if text else [],
     )
 
 
@@ -107,13 +116,35 @@ def ask(
     stream: bool = False,
     on_chunk: Callable[[str], None] | None = None,
     generate: bool = True,
+    mode: SearchMode = "dense",
+    reranker: PairScorer | None = None,
+    rerank_depth: int | None = None,
 ) -> RagAnswer:
-    """`retrieve` then `answer`: the whole of `%rag` in one call."""
-    sources = retrieve(collection, encoder, question, k=k, where=where)
-    return answer(
+    """`retrieve` then `answer`: the whole of `%rag` in one call. With a `reranker`, the `k`
+    sources are the cross-encoder's best of `rerank_depth` (default max(50, k)) retrieved."""
+    fetch = check_depth(rerank_depth, k) if reranker is not None else k
+    sources = retrieve(collection, encoder, question, k=fetch, where=where, mode=mode)
+    candidates = len(sources)
+    if reranker is not None:
+        sources = rerank_sources(reranker, question, sources, k)
+    reply = answer(
         question, sources, generator, stream=stream, on_chunk=on_chunk, generate=generate,
         encoder=encoder,
     )  # fmt: skip
+    if reranker is None:
+        return reply
+    return replace(reply, reranker=reranker.name, candidates=candidates)
+
+
+def rerank_sources(
+    reranker: PairScorer, question: str, sources: Sequence[Source], k: int
+) -> list[Source]:
+    """The cross-encoder's best `k` of `sources`, numbered 1..k; each keeps its retrieval
+    score as `search_score`."""
+    ranked = rerank(reranker, question, [s.hit for s in sources], k)
+    name = sources[0].collection if sources else ""
+    return [Source(n, r.hit, name, search_score=r.similarity)
+            for n, r in enumerate(ranked, start=1)]  # fmt: skip
 
 
 def _chunks(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from embmagic.types import Hit, Metadata
 
@@ -42,6 +42,7 @@ class Source:
     number: int
     hit: Hit
     collection: str
+    search_score: float | None = None  # reranked: the retrieval's score (hit.score: the reranker's)
 
     @property
     def text(self) -> str:
@@ -88,6 +89,17 @@ class Misattribution:
 
 
 @dataclass(frozen=True)
+class Unsupported:
+    """A number or name of an answer that no source (nor the question) contains."""
+
+    text: str  # as the answer writes it
+    kind: Literal["number", "name"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
 class RagAnswer:
     """An answer with every retrieved source, the ones it cites, and citations that match none."""
 
@@ -101,6 +113,9 @@ class RagAnswer:
     dropped: list[Source] = field(default_factory=list)  # retrieved, but over the context budget
     generated: bool = True  # False for `--no-generate`: the prompt only
     misattributed: list[Misattribution] = field(default_factory=list)  # see rag/citations.py
+    unsupported: list[Unsupported] = field(default_factory=list)  # see rag/grounding.py
+    reranker: str = ""  # the cross-encoder that chose the sources, if any (core/rerank.py)
+    candidates: int = 0  # reranked: how many retrieved candidates it chose from
 
 
 @runtime_checkable

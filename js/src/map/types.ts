@@ -31,6 +31,9 @@ export interface MapTraits {
   highlight: WireArray | Record<string, never>;
   query_point: number[];
   query_label: string;
+  /** the query box's search mode (dense, lexical, hybrid) and the modes it offers */
+  mode?: string;
+  modes?: string[];
   status: string;
   error: string;
   created_at: number;

@@ -3,6 +3,7 @@
 import { decodeOptional, encodeRows } from "../buffers";
 import { Channel, messageOf, TIMEOUTS } from "../call";
 import { controlsCss, ErrorLine, guardControls, h, keepMouseInside, replaceChildren, safeColor, style } from "../dom";
+import { modeSelect, showModes } from "../modes";
 import { subscribe } from "../model";
 import type { Cleanup, RenderProps } from "../types";
 import { renderHits } from "./hits";
@@ -64,6 +65,7 @@ export function renderMap({ model, el }: RenderProps<MapTraits>, create: CreateS
   });
   const k = h("input", { testid: "map-k", attrs: { type: "number", min: "1", max: String(MAX_K), value: "10", "aria-label": "k" } });
   const find = h("button", { testid: "map-find", text: "Find", attrs: { type: "button" } });
+  const searchMode = modeSelect("map-search-mode");
   // selection shape: a two-option segmented control (toggle buttons, aria-pressed)
   const modeButtons: Record<SelectMode, HTMLButtonElement> = {
     lasso: h("button", { testid: "map-mode-lasso", text: "lasso", attrs: { type: "button", "data-mode": "lasso", "aria-pressed": "true", title: "Shift+drag draws a freeform lasso" } }),
@@ -91,7 +93,7 @@ export function renderMap({ model, el }: RenderProps<MapTraits>, create: CreateS
   const error = new ErrorLine("map-error");
   const root = h("div", { testid: "embmagic-map", className: "embmagic-map" }, [
     style(CSS),
-    h("div", { className: "bar" }, [query, h("label", {}, [document.createTextNode("k "), k]), find, mode, hint, selected]),
+    h("div", { className: "bar" }, [query, h("label", {}, [document.createTextNode("k "), k]), searchMode, find, mode, hint, selected]),
     box,
     legend,
     hits,
@@ -392,7 +394,7 @@ export function renderMap({ model, el }: RenderProps<MapTraits>, create: CreateS
     root.dataset.busy = "1";
     try {
       const { reply } = await channel.call<{ hits: MapHit[]; rows: number[] }>(
-        "query", { text, k: kValue }, { timeoutMs: TIMEOUTS.query },
+        "query", { text, k: kValue, mode: searchMode.value }, { timeoutMs: TIMEOUTS.query },
       );
       if (seq !== querySeq || !alive) return;
       lastHits = Array.isArray(reply.hits) ? reply.hits : [];
@@ -408,6 +410,10 @@ export function renderMap({ model, el }: RenderProps<MapTraits>, create: CreateS
     }
   };
   find.addEventListener("click", () => void runQuery());
+  searchMode.addEventListener("change", () => {
+    model.set("mode", searchMode.value);
+    model.save_changes();
+  });
   query.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {
       event.preventDefault();
@@ -460,11 +466,12 @@ export function renderMap({ model, el }: RenderProps<MapTraits>, create: CreateS
     status.textContent = model.get("status") ?? "";
   };
   const onError = () => error.show(model.get("error") ?? "");
+  const onSearchMode = () => showModes(searchMode, model.get("modes"), model.get("mode"));
   // a saved page (m.save_html) has no kernel: the query box cannot embed text there
   const onStandalone = () => {
     const saved = model.get("standalone") === true;
     standaloneNote.hidden = !saved;
-    for (const control of [query, k, find]) control.disabled = saved;
+    for (const control of [query, k, searchMode, find]) control.disabled = saved;
   };
   const onHeight = () => {
     measure();
@@ -484,12 +491,15 @@ export function renderMap({ model, el }: RenderProps<MapTraits>, create: CreateS
     ["change:error", onError],
     ["change:height", onHeight],
     ["change:standalone", onStandalone],
+    ["change:mode", onSearchMode],
+    ["change:modes", onSearchMode],
   ], false);
   renderLegend(legend, model.get("legend"));
   onLabels();
   onStatus();
   query.value = model.get("query_label") ?? "";
   onError();
+  onSearchMode();
   onStandalone();
   try {
     highlight = decodeOptional(model.get("highlight"), "highlight") ?? new Int32Array(0);
