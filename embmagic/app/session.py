@@ -6,12 +6,13 @@ which adds the actions) or uses `default_workspace()`. Nothing lives in module g
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from embmagic.app.options import Options
 from embmagic.errors import CollectionNotFoundError, InvalidArgumentError
 
 if TYPE_CHECKING:
+    from embmagic.app.jobs import Job
     from embmagic.core.wordspace import WordSpace
     from embmagic.engine import Engine
     from embmagic.store import BaseCollection
@@ -25,6 +26,7 @@ class Session:
         self.collections: dict[str, BaseCollection] = {}
         self.engines: dict[tuple[str, str], Engine] = {}
         self.word_spaces: dict[str, WordSpace] = {}
+        self.jobs: dict[str, Job[Any]] = {}  # collection name -> its running background job
 
     def engine(
         self,
@@ -89,7 +91,10 @@ class Session:
         self.collections[collection.name] = collection
 
     def drop(self, name: str) -> BaseCollection:
-        """Remove and return the collection called `name`."""
+        """Remove and return the collection called `name` (refused while a job works on it)."""
+        from embmagic.app.jobs import check_free
+
+        check_free(self, name)
         collection = self.collection(name)
         del self.collections[name]
         return collection
