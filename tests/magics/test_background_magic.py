@@ -53,9 +53,9 @@ def test_line_magic_returns_a_job_and_its_result(ip: InteractiveShell, magics: A
 
 def test_cell_magic_binds_the_job_and_embeds_the_body(ip: InteractiveShell,
                                                       magics: Any) -> None:
-    ip.run_cell("%%embed notes --background\nfirst line\nsecond line\n")
-    job = ip.user_ns["_"]
-    assert isinstance(job, Job) and job.result(timeout=60).total == 2
+    returned = ip.run_cell_magic("embed", "job << notes --background", "first line\nsecond line\n")
+    job = ip.user_ns["job"]
+    assert returned is None and isinstance(job, Job) and job.result(timeout=60).total == 2
     assert [r.text for r in magics.session.collection("notes").records()] == \
         ["first line", "second line"]
 
