@@ -137,7 +137,6 @@ class Collection(BaseCollection):
         }
         return {i for i, _ in present}, unchanged
 
-    @_locked
     def apply_add(self, plan: AddPlan, batch: AddBatch) -> None:
         pairs = plan.inserts + plan.replaces
         ids = np.array([i for i, _ in pairs], dtype=np.int64)
@@ -146,14 +145,17 @@ class Collection(BaseCollection):
         entries = [(i, _Entry(batch.texts[row], batch.metadata[row],
                               metadata_json(batch.metadata[row]), batch.hashes[row]))
                    for i, row in pairs]
-        with self._change(ids, replaced, [e.sha256 for _, e in entries]):
+        # entries are made outside the lock (readers wait only for the commit itself); the one
+        # writer that may run here is the lease holder (base.py), so nothing changes meanwhile
+        with self._lock, self._change(ids, replaced, [e.sha256 for _, e in entries]):
             self._index.remove(replaced)
             self._index.add(ids, vectors)
             for i, _ in plan.replaces:
                 self._forget_hash(i)
+            self._entries.update(entries)
+            by_hash = self._by_hash
             for i, entry in entries:
-                self._entries[i] = entry
-                self._by_hash.setdefault(entry.sha256, []).append(i)
+                by_hash.setdefault(entry.sha256, []).append(i)
             self._next_free = max(self._next_free, plan.next_id)
 
     @contextmanager

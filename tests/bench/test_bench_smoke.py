@@ -40,7 +40,7 @@ QUICK_RUNS = [
                   r"IVF_PQ search, 1 query\s+lance\s+[\d.]+ ms\s+recall@10 [\d.]+"],
                  id="lance"),
     pytest.param("bench_background.py",
-                 [r"tiny cell \(x = 1 \+ 1\)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[1-9]",
+                 [r"tiny cell \(x = 1 \+ 1\)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[1-9]",
                   r"background job \(cells running meanwhile\)\s+[\d,]+\s+[\d.]+x"],
                  id="background"),
 ]  # fmt: skip
