@@ -277,3 +277,50 @@ def test_background_index_refuses_bad_input_at_once(ws: Workspace) -> None:
     with pytest.raises(InvalidArgumentError, match="unknown index kind 'nope'; choose one of"):
         ws.index("docs", "nope", background=True)
     assert state(c) == before and ws.jobs == {}
+
+
+def test_progress_bar_counts_every_text_and_says_how_it_ended(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+        ) -> None:
+    ws.options.show_progress = True
+    ws.embed("docs", texts(N), background=True).result(timeout=60)
+    done = capsys.readouterr().err
+    assert f"embed {N:,} texts into 'docs'" in done and f"{N}/{N}" in done
+    g = gate(ws, monkeypatch)
+    job = ws.embed("docs", texts(N, "new"), background=True)
+    g.until_call(1)
+    job.cancel(wait=False)
+    g.allow()
+    assert job.wait(30)
+    assert f"cancelled: embed {N:,} texts into 'docs'" in capsys.readouterr().err
+
+
+@pytest.mark.model
+def test_real_model_job_leaves_the_main_thread_free_and_matches_the_foreground(
+        ws: Workspace) -> None:
+    """MiniLM (torch) encodes in the worker; the main thread keeps running small calls, each
+    well under 100 ms, and the vectors equal a foreground embed of the same texts."""
+    import time
+
+    from embmagic.engine import load_engine
+    from embmagic.engine.corpus import stdlib_sentences
+
+    engine = load_engine("minilm", device="cpu", backend="torch", progress=False)
+    ws.options.model = "minilm"
+    ws.engines[("minilm", ws.options.device)] = engine
+    sentences = stdlib_sentences(160)
+    job = ws.embed("back", sentences, background=True)
+    latencies = []
+    while not job.wait(0.01):
+        start = time.perf_counter()
+        sum(range(1000))
+        latencies.append(time.perf_counter() - start)
+    job.result()
+    assert len(latencies) >= 3 and sorted(latencies)[len(latencies) // 2] < 0.1
+    engine.cache.clear()
+    ws.embed("fore", sentences)
+    back, fore = ws.collection("back"), ws.collection("fore")
+    ids = [r.id for r in back.records()]
+    assert [r.text for r in back.records()] == [r.text for r in fore.records()]
+    cosines = np.einsum("ij,ij->i", back.vectors_for(ids), fore.vectors_for(ids))
+    assert float(cosines.min()) > 0.9999
