@@ -27,7 +27,10 @@ def run_bench(*args: str) -> str:
 
 
 QUICK_RUNS = [
-    pytest.param("bench_engine.py", [r"engine onnx\s+\d+\s+[\d.]+x\s+1\.0000", "cache"],
+    pytest.param("bench_engine.py",
+                 [r"engine default \(onnx fp32\)\s+\d+\s+[\d.]+x\s+1\.0000",
+                  r"engine precision=int8\s+\d+\s+[\d.]+x\s+0\.99\d+\s+0\.99\d+\s+\d+\s+\d+%",
+                  "NumPy sgemm here", "cache"],
                  marks=pytest.mark.model, id="engine"),
     pytest.param("bench_search.py",
                  [r"exact, 100 queries batched .* [\d.]+x\s+same ids", "recall@10"], id="search"),
