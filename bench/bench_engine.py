@@ -1,11 +1,14 @@
 """Engine throughput vs raw `SentenceTransformer.encode`, MiniLM, real sentences, one process.
 
-    python bench/bench_engine.py            # 2,000 stdlib docstring sentences
-    python bench/bench_engine.py --quick    # 300 sentences, < 1 minute (CI smoke run)
+    python bench/bench_engine.py            # all 2,504 Lee news sentences + 1,000 docstrings
+    python bench/bench_engine.py --quick    # 300 of each, one timed run (CI smoke run)
 
-Prints sentences/s for raw encode (batch 32, fp32) and for `Engine.embed` on each backend
-(fresh cache each, so every text is really encoded), the speed ratio and the minimum cosine
-to the raw vectors, then the speed of a second `embed` of the same texts (cache).
+For each corpus (news sentences from gensim's Lee corpus; first sentences of stdlib docstrings),
+raw encode (batch 32, fp32), `Engine.embed` on the CPU default (ONNX fp32) and with the opt-in
+int8 model run round-robin in one process, fresh cache each. Printed: sentences/s, the ratio to
+raw, min and mean cosine to the raw vectors, and the useful arithmetic done (MiniLM's FLOPs for
+the real, unpadded token counts) in GFLOP/s and as a share of this machine's sgemm limit,
+measured in the same run. Then the speed of a second `embed` of the same texts (cache).
 """
 
 from __future__ import annotations
@@ -22,9 +25,20 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
+from benchlib import print_table, sgemm_gflops, share
 
 from embmagic.engine import Engine, load_engine
-from embmagic.engine.corpus import stdlib_sentences
+from embmagic.engine.corpus import lee_sentences, stdlib_sentences
+
+LAYERS, HIDDEN, FFN = 6, 384, 1536
+
+
+def minilm_gflop(token_counts: list[int]) -> float:
+    """MiniLM-L6's multiply-adds x 2 for these sequence lengths (no padding): the projections and
+    FFN per token, plus attention scores and context per token pair."""
+    per_token = 2 * (4 * HIDDEN * HIDDEN + 2 * HIDDEN * FFN)
+    total = sum(per_token * n + 4 * n * n * HIDDEN for n in token_counts)
+    return LAYERS * total / 1e9
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
@@ -60,41 +74,59 @@ def fresh(engine: Engine) -> Callable[[list[str]], Any]:
     return run
 
 
+def compare(texts: list[str], engines: dict[str, Engine], raw: Any, repeat: int) -> list[Any]:
+    """One corpus: the table rows of raw encode and each engine, run round-robin."""
+    contenders: dict[str, Callable[[], Any]] = {
+        "raw SentenceTransformer.encode": lambda: raw.encode(
+            texts, batch_size=32, normalize_embeddings=True
+        )
+    }
+    contenders.update({label: (lambda e=e: fresh(e)(texts)) for label, e in engines.items()})
+    results = race(contenders, repeat)
+    raw_s, raw_vecs = results["raw SentenceTransformer.encode"]
+    tokenizer = raw.tokenizer
+    counts = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=256)["input_ids"]]
+    gflop = minilm_gflop(counts)
+    rows = []
+    for label, (secs, vecs) in results.items():
+        cos = np.sum(vecs * raw_vecs, axis=1)
+        rate = gflop / secs
+        rows.append((label, f"{len(texts) / secs:.0f}", f"{raw_s / secs:.2f}x",
+                     f"{cos.min():.5f}", f"{cos.mean():.5f}", f"{rate:.0f}", rate))  # fmt: skip
+    print(f"  mean {np.mean(counts):.1f} tokens, {gflop / len(texts):.2f} GFLOP per sentence")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="300 sentences, one timed run")
-    parser.add_argument("-n", type=int, default=None, help="number of sentences")
+    parser.add_argument("--quick", action="store_true", help="300 sentences each, one timed run")
+    parser.add_argument("-n", type=int, default=None, help="sentences per corpus (at most)")
     args = parser.parse_args()
-    n = args.n or (300 if args.quick else 2000)
+    n = args.n or (300 if args.quick else None)
     repeat = 1 if args.quick else 3
-    texts = stdlib_sentences(n)
-    print(f"{len(texts)} sentences, mean {np.mean([len(t) for t in texts]):.0f} chars, "
-          f"{os.cpu_count()} CPUs, best of {repeat}")  # fmt: skip
+    corpora = {"Lee news": lee_sentences(n), "docstrings": stdlib_sentences(n or 1000)}
+    limit = sgemm_gflops()
+    print(f"{os.cpu_count()} CPUs, best of {repeat}; NumPy sgemm here: {limit:.0f} GFLOP/s")
 
     torch_engine = load_engine("minilm", device="cpu", backend="torch", progress=False)
-    onnx_engine = load_engine("minilm", device="cpu", backend="onnx", progress=False)
-    model = torch_engine.backend.model  # type: ignore[attr-defined]
+    engines = {
+        "engine default (onnx fp32)": load_engine("minilm", device="cpu", progress=False),
+        "engine precision=int8": load_engine("minilm-int8", device="cpu", progress=False),
+    }
+    raw = torch_engine.backend.model  # type: ignore[attr-defined]
+    for name, texts in corpora.items():
+        print(f"\n{name}: {len(texts)} sentences")
+        rows = compare(texts, engines, raw, repeat)
+        print_table(
+            ("what", "sent/s", "vs raw", "min cos", "mean cos", "GFLOP/s", "of sgemm"),
+            [(*r[:6], share(r[6], limit)) for r in rows],
+        )
+    limit_after = sgemm_gflops()
+    print(f"\nsgemm again after the runs: {limit_after:.0f} GFLOP/s (load changes over time)")
 
-    def raw() -> Any:
-        return model.encode(texts, batch_size=32, normalize_embeddings=True)
-
-    results = race(
-        {
-            "raw SentenceTransformer.encode": raw,
-            "engine torch pipeline": lambda: fresh(torch_engine)(texts),
-            "engine onnx": lambda: fresh(onnx_engine)(texts),
-        },
-        repeat,
-    )
-    raw_s, raw_vecs = results["raw SentenceTransformer.encode"]
-    print(f"\n{'what':34} {'sent/s':>9} {'vs raw':>7} {'min cos':>8}")
-    for label, (secs, vecs) in results.items():
-        cos = float(np.min(np.sum(vecs * raw_vecs, axis=1)))
-        print(f"{label:34} {len(texts) / secs:9.0f} {raw_s / secs:6.2f}x {cos:8.5f}")
-
-    default = load_engine("minilm", device="cpu").backend_name
-    engine = onnx_engine if default == "onnx" else torch_engine
-    first = results[f"engine {'onnx' if default == 'onnx' else 'torch pipeline'}"][0]
+    engine = engines["engine default (onnx fp32)"]
+    texts = corpora["Lee news"]
+    first, _ = timed(lambda: fresh(engine)(texts), 1)
     second, _ = timed(lambda: engine.embed(texts), max(repeat, 3))
     print(f"\ncache ({engine.backend_name}, the CPU default): first embed {first:.3f} s, "
           f"second {second * 1000:.1f} ms = {first / second:.0f}x faster")  # fmt: skip

@@ -1,11 +1,15 @@
-"""What several benchmarks share: the side-by-side table they print, clustered test vectors.
+"""What several benchmarks share: the side-by-side table they print, clustered test vectors, and
+this machine's limits (sgemm GFLOP/s, memory bandwidth) measured in the same run, so a figure can be
+printed as a share of what the hardware allows.
 
 Imported by the scripts in this folder (`python bench/x.py` puts bench/ on sys.path).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -28,3 +32,39 @@ def clustered(n: int, centres: int, seed: int, dim: int = 384) -> np.ndarray:
     x += middle[rng.integers(0, centres, n)]
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     return x
+
+
+def best_of(fn: Callable[[], Any], repeat: int) -> float:
+    """Fastest of `repeat` runs, in seconds (the machine is shared: the minimum is the signal)."""
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def sgemm_gflops(m: int = 1_000, n: int = 50_000, d: int = 384, repeat: int = 3) -> float:
+    """float32 matrix-multiply throughput of NumPy's BLAS on all its threads, GFLOP/s: the compute
+    limit for batched exact search and for a transformer encoder (their work is sgemm)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((m, d), dtype=np.float32)
+    b = rng.standard_normal((n, d), dtype=np.float32)
+    return 2 * m * n * d / best_of(lambda: a @ b.T, repeat) / 1e9
+
+
+def memory_bandwidth_gbs(gib: float = 1.0, repeat: int = 3) -> float:
+    """Read bandwidth from RAM, GB/s: the faster of a NumPy sum (one thread, SIMD) and a
+    matrix-vector product (all BLAS threads) over `gib` GiB of float32; both do far less arithmetic
+    than they read, so memory bounds them. The limit for a single exact query, which reads every
+    stored vector once."""
+    cols = 384
+    x = np.ones((int(gib * 2**30) // (4 * cols), cols), np.float32)
+    v = np.ones(cols, np.float32)
+    fastest = min(best_of(lambda: x.sum(), repeat), best_of(lambda: x @ v, repeat))
+    return x.nbytes / fastest / 1e9
+
+
+def share(value: float, limit: float) -> str:
+    """`value` as a percentage of `limit`, for the "share of the machine's limit" columns."""
+    return f"{100 * value / limit:.0f}%"

@@ -78,6 +78,14 @@ class StoreLockedError(EmbmagicError):
     """A change asked of a store folder (`store_dir`) that another live process is writing."""
 
 
+class CollectionBusyError(EmbmagicError):
+    """A change asked of a collection while a background job holds it (one job at a time)."""
+
+
+class JobCancelledError(EmbmagicError):
+    """`job.result()` of a background job that was cancelled (its collection is unchanged)."""
+
+
 def utf8(text: str) -> bytes:
     """`text` as UTF-8; InvalidArgumentError (one line) for a lone surrogate such as "\\ud800",
     which Python strings can hold (JSON escapes, `--from` lists) but no encoder or file can."""

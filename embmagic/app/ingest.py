@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from embmagic.app.jobs import check_free
 from embmagic.app.results import EmbedResult, RayEmbedResult, Skipped
 from embmagic.app.session import Session
 from embmagic.errors import InvalidArgumentError
@@ -165,6 +166,7 @@ def _ingest(session: Session, name: str) -> Ingest:
     if not isinstance(name, str) or not name.strip():
         raise InvalidArgumentError("the collection name is empty")
     session.collections.check_writable()  # another kernel writing store_dir: before any work
+    check_free(session, name)  # one writer: a background job on `name` refuses this one
     return Ingest(name, session.collections.get(name))
 
 

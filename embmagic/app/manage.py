@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from embmagic.app.jobs import check_free
 from embmagic.app.results import MessageResult, TableResult
 from embmagic.app.session import Session
 from embmagic.errors import InvalidArgumentError
@@ -65,6 +66,7 @@ def load(session: Session, path: str, as_name: str | None = None) -> MessageResu
     from embmagic.store import open_collection
 
     collection = open_collection(path, name=as_name)
+    check_free(session, collection.name)  # a job may be making a collection of that name
     session.add_collection(collection)
     return MessageResult(
         f"loaded {collection.name!r} ({len(collection)} records, {collection.model_id}) "
@@ -108,6 +110,7 @@ def index(
     """Rebuild `name`'s index as `kind` (estimate first), or move it on disk / into LanceDB."""
     params = dict(params or {})
     c = session.collection(name)
+    check_free(session, name)
     if on_disk is not None:
         return _move(session, name, kind, params, on_disk, announce)
     if kind == "lancedb":

@@ -14,6 +14,7 @@ from embmagic.app.store_dir import Collections, check_store_dir
 from embmagic.errors import CollectionNotFoundError, EmbmagicError, InvalidArgumentError
 
 if TYPE_CHECKING:
+    from embmagic.app.jobs import Job
     from embmagic.core.wordspace import WordSpace
     from embmagic.engine import Engine
     from embmagic.engine.cross_encoder import CrossEncoderScorer
@@ -53,6 +54,7 @@ class Session:
         """Write collection `name`'s change to `store_dir` (nothing when memory only); `full`:
         a full save (after a change the change log cannot express, such as a reindex)."""
         self.collections.save(name, full=full)
+        self.jobs: dict[str, Job[Any]] = {}  # collection name -> its running background job
 
     def engine(
         self,
@@ -130,7 +132,10 @@ class Session:
         self.collections[collection.name] = collection
 
     def drop(self, name: str) -> BaseCollection:
-        """Remove and return the collection called `name`."""
+        """Remove and return the collection called `name` (refused while a job works on it)."""
+        from embmagic.app.jobs import check_free
+
+        check_free(self, name)
         collection = self.collection(name)
         del self.collections[name]
         return collection

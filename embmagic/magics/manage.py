@@ -53,6 +53,8 @@ def _index_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--on-disk", metavar="PATH",
                         help="ivfpq on disk, or the LanceDB table, written to PATH")
     parser.add_argument("--yes", action="store_true", help="build even if RAM looks short")
+    parser.add_argument("--background", action="store_true",
+                        help="build in a background job: returns a Job at once")
 
 
 def _map_flags(parser: argparse.ArgumentParser) -> None:
@@ -145,6 +147,9 @@ def _dest(flag: str) -> str:
 
 def _index(ws: Workspace, words: list[str], args: argparse.Namespace) -> Any:
     kind, params = index_params(args)
+    if args.background:
+        return ws.index(words[0], kind, on_disk=args.on_disk, yes=args.yes, background=True,
+                        **params)
     return manage.index(ws, words[0], kind, params, on_disk=args.on_disk, yes=args.yes)
 
 

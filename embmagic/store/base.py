@@ -15,14 +15,21 @@ upsert by id), filter and query checks, copies through the registered storage fo
 from __future__ import annotations
 
 import os
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from embmagic.errors import InvalidArgumentError, ModelMismatchError, StoreFormatError
+from embmagic.errors import (
+    CollectionBusyError,
+    InvalidArgumentError,
+    ModelMismatchError,
+    StoreFormatError,
+)
 from embmagic.store.batches import AddBatch, AddPlan, AddResult, RecordChunk
 from embmagic.store.filters import check_where
 from embmagic.store.lexical import LexicalIndex
@@ -120,8 +127,28 @@ class BaseCollection(ABC):
 
     def check_writable(self) -> None:
         """Nothing for writable collections; read-only ones raise ReadOnlyCollectionError, so
-        a caller can refuse before expensive work (embedding) for an add."""
-        return
+        a caller can refuse before expensive work (embedding) for an add. While a background
+        job leases the collection (`lease_writes`), other threads get CollectionBusyError."""
+        lease = self._write_lease
+        if lease is not None and lease[0] is not threading.current_thread():
+            msg = (f"collection {self.name!r} is busy: {lease[1]} is running; wait for it "
+                   "(job.result()) or cancel it (job.cancel()) first")
+            raise CollectionBusyError(msg)
+
+    _write_lease: tuple[threading.Thread, str] | None = None
+    """(thread, what holds it) while one thread alone may change this collection."""
+
+    @contextmanager
+    def lease_writes(self, holder: str, thread: threading.Thread | None = None
+                     ) -> Iterator[None]:
+        """Only `thread` (default: this one) may change the collection inside the block; any
+        other writer gets a one-line CollectionBusyError. Reading stays open to every thread."""
+        self.check_writable()
+        self._write_lease = (thread or threading.current_thread(), holder)
+        try:
+            yield
+        finally:
+            self._write_lease = None
 
     def add(self, texts: Sequence[str], vectors: Any, metadata: Any = None, ids: Any = None, *,
             model_id: str | None = None) -> AddResult:

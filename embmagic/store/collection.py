@@ -6,12 +6,14 @@ searches them. The contract, validation and add planning are `BaseCollection`'s 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -28,6 +30,20 @@ from embmagic.store.topk import IdArray
 from embmagic.store.validate import as_id_array, digest_array, metadata_json
 from embmagic.types import Hit, Metadata, Record, Vectors
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _locked(method: F) -> F:
+    """Run the method holding the collection's lock: a reader never sees half of a change."""
+
+    @functools.wraps(method)
+    def run(self: Collection, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return cast(F, run)
+
+
 _QUANTISED_TOLERANCE = 0.01
 """Max per-component difference under which a re-added vector counts as unchanged when the
 index keeps quantised vectors (SQ8 rounds each component by under half of 2/255)."""
@@ -42,7 +58,12 @@ class _Entry:
 
 
 class Collection(BaseCollection):
-    """Records searchable by cosine similarity, held in memory; `kind` picks the index."""
+    """Records searchable by cosine similarity, held in memory; `kind` picks the index.
+
+    Thread-safe for one writer and any number of readers: every change (add, delete, index
+    swap) and every read of records or index holds one lock, so a search in another thread sees
+    the collection before or after a whole add, never half of one (background jobs, app/jobs.py).
+    """
 
     def __init__(self, name: str, model_id: str, dim: int, kind: str = "flat",
                  **index_params: Any) -> None:
@@ -52,6 +73,7 @@ class Collection(BaseCollection):
         self._entries: dict[int, _Entry] = {}
         self._by_hash: dict[str, list[int]] = {}
         self._next_free = 0
+        self._lock = threading.RLock()
 
     # -- description -----------------------------------------------------------------------
 
@@ -99,9 +121,11 @@ class Collection(BaseCollection):
 
     # -- adding (hooks of BaseCollection.add) ------------------------------------------------
 
+    @_locked
     def ids_for_hashes(self, hashes: Sequence[str]) -> dict[str, int]:
         return {d: self._by_hash[d][0] for d in set(hashes) if d in self._by_hash}
 
+    @_locked
     def compare_stored(self, ids: list[int], batch: AddBatch) -> tuple[set[int], set[int]]:
         present = [(i, row) for row, i in enumerate(ids) if i in self._entries]
         stored = self._index.reconstruct(np.array([i for i, _ in present], dtype=np.int64))
@@ -122,14 +146,17 @@ class Collection(BaseCollection):
         entries = [(i, _Entry(batch.texts[row], batch.metadata[row],
                               metadata_json(batch.metadata[row]), batch.hashes[row]))
                    for i, row in pairs]
-        with self._change(ids, replaced, [e.sha256 for _, e in entries]):
+        # entries are made outside the lock (readers wait only for the commit itself); the one
+        # writer that may run here is the lease holder (base.py), so nothing changes meanwhile
+        with self._lock, self._change(ids, replaced, [e.sha256 for _, e in entries]):
             self._index.remove(replaced)
             self._index.add(ids, vectors)
             for i, _ in plan.replaces:
                 self._forget_hash(i)
+            self._entries.update(entries)
+            by_hash = self._by_hash
             for i, entry in entries:
-                self._entries[i] = entry
-                self._by_hash.setdefault(entry.sha256, []).append(i)
+                by_hash.setdefault(entry.sha256, []).append(i)
             self._next_free = max(self._next_free, plan.next_id)
 
     @contextmanager
@@ -149,9 +176,11 @@ class Collection(BaseCollection):
 
     # -- reading ---------------------------------------------------------------------------
 
+    @_locked
     def content_digests(self) -> np.ndarray:
         return digest_array(self._by_hash)
 
+    @_locked
     def get(self, id: int) -> Record:
         entry = self._entries.get(id) if isinstance(id, (int, np.integer)) else None
         if entry is None:
@@ -159,6 +188,7 @@ class Collection(BaseCollection):
             raise RecordNotFoundError(msg)
         return Record(int(id), entry.text, _copy_metadata(entry))
 
+    @_locked
     def vectors_for(self, ids: Any) -> Vectors:
         """Stored vectors in the order given (ivfpq: reconstructed from its SQ8 codes)."""
         arr = as_id_array(ids)
@@ -169,9 +199,11 @@ class Collection(BaseCollection):
             raise RecordNotFoundError(msg)
         return self._index.reconstruct(arr)
 
+    @_locked
     def records(self) -> list[Record]:
         return [Record(i, e.text, _copy_metadata(e)) for i, e in self._entries.items()]
 
+    @_locked
     def ids(self) -> IdArray:
         return np.fromiter(self._entries.keys(), dtype=np.int64, count=len(self._entries))
 
@@ -180,17 +212,27 @@ class Collection(BaseCollection):
         ids = self.ids()
         for s in range(0, len(ids), chunk):
             part = ids[s:s + chunk]
-            entries = [self._entries[int(i)] for i in part]
-            yield RecordChunk(part, np.ascontiguousarray(self._index.reconstruct(part)),
-                              [e.text for e in entries], [e.sha256 for e in entries],
-                              [e.metadata_json for e in entries])
+            with self._lock:  # a record deleted meanwhile is skipped
+                part = part[[int(i) in self._entries for i in part]]
+                entries = [self._entries[int(i)] for i in part]
+                vectors = np.ascontiguousarray(self._index.reconstruct(part))
+            yield RecordChunk(part, vectors, [e.text for e in entries],
+                              [e.sha256 for e in entries], [e.metadata_json for e in entries])
 
     # -- searching (hooks of BaseCollection.search) ------------------------------------------
 
+    @_locked
+    def search(self, vectors: Any, k: int, where: Any = None) -> list[list[Hit]]:
+        """As BaseCollection.search, on one state of the collection (size, filter and index
+        read together, so a concurrent add or delete is seen whole or not at all)."""
+        return super().search(vectors, k, where)
+
+    @_locked
     def matching_ids(self, where: dict[str, Any]) -> IdArray:
         found = matching_ids(((i, e.metadata) for i, e in self._entries.items()), where)
         return np.array(found, dtype=np.int64)
 
+    @_locked
     def search_vectors(self, queries: Vectors, k: int,
                        allowed: IdArray | None) -> list[list[Hit]]:
         results = self._index.search(queries, k, allowed)
@@ -209,7 +251,9 @@ class Collection(BaseCollection):
 
     # -- deleting --------------------------------------------------------------------------
 
+    @_locked
     def delete(self, ids: Any) -> int:
+        self.check_writable()
         present = [int(i) for i in np.unique(as_id_array(ids)) if int(i) in self._entries]
         if not present:
             return 0
@@ -236,6 +280,7 @@ class Collection(BaseCollection):
         """Estimated RAM of the index and the records now (see memory.py)."""
         return self.estimate_for(self._index.memory_kind, **self.index_params)
 
+    @_locked
     def estimate_for(self, kind: str, **params: Any) -> MemoryEstimate:
         chars = sum(len(e.text) for e in self._entries.values())
         meta = sum(len(e.metadata_json) for e in self._entries.values())
@@ -247,12 +292,29 @@ class Collection(BaseCollection):
         The kind validates its parameters against dim and len(self) before anything changes;
         the new index is built beside the old one and swapped in by one assignment, so an
         interruption (Ctrl-C included) leaves the old index in place."""
+        self.use_index(self.build_index(kind, **params))
+
+    def build_index(self, kind: str, **params: Any) -> VectorIndex:
+        """A new index of `kind` over the stored vectors, not yet in use (searches keep the old
+        one meanwhile); parameters validated first. `use_index` swaps it in."""
+        self.check_writable()
         kind_class(kind).validate(self.dim, params, n=len(self))
         fresh = make_index(kind, self.dim, params)
-        ids = self.ids()
-        if len(ids):
-            fresh.add(ids, np.ascontiguousarray(self._index.reconstruct(ids)))
-        self._index = fresh
+        with self._lock:
+            ids = self.ids()
+            vectors = np.ascontiguousarray(self._index.reconstruct(ids)) if len(ids) else None
+        if vectors is not None:
+            fresh.add(ids, vectors)
+        return fresh
+
+    def use_index(self, fresh: VectorIndex) -> None:
+        """Swap in an index made by `build_index` (it must hold exactly the stored ids)."""
+        self.check_writable()
+        with self._lock:
+            if not np.array_equal(np.sort(fresh.live_ids()), np.sort(self.ids())):
+                msg = f"collection {self.name!r} changed while its index was rebuilt"
+                raise InvalidArgumentError(msg)
+            self._index = fresh
 
     def faiss_index(self) -> Any:
         """The FAISS index as it would be saved (read it, do not change it): for sizes, tools."""
@@ -260,6 +322,7 @@ class Collection(BaseCollection):
 
     # -- persistence -----------------------------------------------------------------------
 
+    @_locked
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write to a directory atomically (see persist.py for the format)."""
         records = [persist.StoredRecord(i, e.text, e.metadata, e.metadata_json, e.sha256)
@@ -290,7 +353,7 @@ class Collection(BaseCollection):
         except InvalidArgumentError as exc:  # parameters out of range, e.g. edited by hand
             msg = f"{path}: {exc}"
             raise StoreFormatError(msg) from exc
-        self._entries, self._by_hash = {}, {}
+        self._entries, self._by_hash, self._lock = {}, {}, threading.RLock()
         for rec in saved.records:
             self._entries[rec.id] = _Entry(rec.text, rec.metadata, rec.metadata_json, rec.sha256)
             self._by_hash.setdefault(rec.sha256, []).append(rec.id)

@@ -1,9 +1,10 @@
-"""Exact top-k by inner product: blocked BLAS matmul + partial selection.
+"""Exact top-k by inner product: blocked BLAS matmul, selection by a running threshold.
 
-FAISS's IndexFlatIP scans with its own kernels; NumPy's `Q @ X.T` runs at sgemm speed, several
-times faster on CPUs. Scanning in blocks keeps the score matrix small, and only the top k of each
-block (ties at the cut resolved by lower id) is kept, so the merge is tiny and the order total:
-score descending, then id ascending.
+NumPy's `Q @ X.T` runs at sgemm speed. Selecting from every score block with `np.argpartition`
+cost twice the matmul (measured, issue #18), so only the first block is partitioned: after it each
+query has a k-th best score so far, and later blocks are filtered by one comparison against it.
+The few scores that pass are merged in batches, which tightens the thresholds. Scores equal to a
+threshold are kept, so the order is total and exact: score descending, then id ascending.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ Neighbours = list[tuple[IdArray, Scores]]
 _BLOCK_CELLS = 1 << 20
 """Score-matrix cells per block (4 MiB of float32): big enough for sgemm, small enough for cache."""
 
+_NO_ID = np.iinfo(np.int64).max
+"""Id of the padding entries (score -inf) while a query has fewer than k candidates."""
+
 
 def top_k(
     queries: Vectors,
@@ -35,27 +39,74 @@ def top_k(
     if n == 0 or nq == 0:
         return [(np.empty(0, np.int64), np.empty(0, np.float32)) for _ in range(nq)]
     block = block_rows or max(1024, _BLOCK_CELLS // nq)
-    parts = [
-        _block_top_k(queries, base[s : s + block], ids[s : s + block], k,
-                     None if mask is None else mask[s : s + block])
-        for s in range(0, n, block)
-    ]
-    scores = np.concatenate([p[0] for p in parts], axis=1)
-    cand = np.concatenate([p[1] for p in parts], axis=1)
-    return _finish(scores, cand, k)
+    best = _Best(nq, k)
+    for s in range(0, n, block):
+        scores: Scores = queries @ base[s : s + block].T
+        part_mask = None if mask is None else mask[s : s + block]
+        if part_mask is not None:
+            scores[:, ~part_mask] = -np.inf
+        if s == 0:
+            best.merge_all(*_block_top_k(scores, ids[:block], k))
+        else:
+            best.offer(scores, ids[s : s + block], part_mask)
+    return best.finish()
 
 
-def _block_top_k(
-    queries: Vectors,
-    block: Vectors,
-    ids: IdArray,
-    k: int,
-    mask: npt.NDArray[np.bool_] | None,
-) -> tuple[Scores, IdArray]:
+class _Best:
+    """The k best (score, id) per query so far, plus passing scores not merged in yet."""
+
+    def __init__(self, nq: int, k: int) -> None:
+        self.k = k
+        self.scores = np.full((nq, k), -np.inf, np.float32)
+        self.ids = np.full((nq, k), _NO_ID, np.int64)
+        self._pending: list[tuple[IdArray, Scores, IdArray]] = []
+        self._pending_n = 0
+
+    def offer(self, scores: Scores, ids: IdArray, mask: npt.NDArray[np.bool_] | None) -> None:
+        """Keep the cells of a score block that reach their query's current k-th best score."""
+        hit = scores >= self.scores[:, -1:]
+        if mask is not None:
+            hit &= mask
+        rows, cols = np.nonzero(hit)
+        if len(rows):
+            self._pending.append((rows, scores[rows, cols], ids[cols]))
+            self._pending_n += len(rows)
+            if self._pending_n >= self.scores.size:  # merging tightens the thresholds
+                self._merge_pending()
+
+    def merge_all(self, scores: Scores, ids: IdArray) -> None:
+        """Merge a full (nq, m) block of candidates."""
+        nq, m = scores.shape
+        self._merge(np.repeat(np.arange(nq), m), scores.ravel(), ids.ravel())
+
+    def _merge_pending(self) -> None:
+        if self._pending:
+            rows, scores, ids = (np.concatenate(p) for p in zip(*self._pending, strict=True))
+            self._pending, self._pending_n = [], 0
+            self._merge(rows, scores, ids)
+
+    def _merge(self, rows: IdArray, scores: Scores, ids: IdArray) -> None:
+        nq, k = self.scores.shape
+        rows = np.concatenate([np.repeat(np.arange(nq), k), rows])
+        scores = np.concatenate([self.scores.ravel(), scores])
+        ids = np.concatenate([self.ids.ravel(), ids])
+        order = np.lexsort((ids, -scores, rows))
+        starts = np.searchsorted(rows[order], np.arange(nq))
+        take = order[starts[:, None] + np.arange(k)]  # every query has >= k entries: its best
+        self.scores, self.ids = scores[take], ids[take]
+
+    def finish(self) -> Neighbours:
+        """Per query: its hits in order, without the padding (and masked, -inf) entries."""
+        self._merge_pending()
+        out: Neighbours = []
+        for s_row, i_row in zip(self.scores, self.ids, strict=True):
+            keep = np.isfinite(s_row)
+            out.append((i_row[keep].astype(np.int64), s_row[keep].astype(np.float32)))
+        return out
+
+
+def _block_top_k(scores: Scores, ids: IdArray, k: int) -> tuple[Scores, IdArray]:
     """The k best (score, id) of one block per query, exact under the (score desc, id asc) order."""
-    scores: Scores = queries @ block.T
-    if mask is not None:
-        scores[:, ~mask] = -np.inf
     width = scores.shape[1]
     kk = min(k, width)
     if kk == width:
@@ -71,18 +122,6 @@ def _block_top_k(
         cols[row] = pool[order]
         top[row] = scores[row, pool[order]]
     return top, ids[cols]
-
-
-def _finish(scores: Scores, cand: IdArray, k: int) -> Neighbours:
-    """Sort candidates by score desc then id asc, keep k, drop masked (-inf) entries."""
-    order = np.lexsort((cand, -scores), axis=1)[:, :k]
-    best_s = np.take_along_axis(scores, order, axis=1)
-    best_i = np.take_along_axis(cand, order, axis=1)
-    out: Neighbours = []
-    for s_row, i_row in zip(best_s, best_i, strict=True):
-        keep = np.isfinite(s_row)
-        out.append((i_row[keep].astype(np.int64), s_row[keep].astype(np.float32)))
-    return out
 
 
 def sort_hits(ids: IdArray, scores: Scores, k: int) -> tuple[IdArray, Scores]:

@@ -27,7 +27,10 @@ def run_bench(*args: str) -> str:
 
 
 QUICK_RUNS = [
-    pytest.param("bench_engine.py", [r"engine onnx\s+\d+\s+[\d.]+x\s+1\.0000", "cache"],
+    pytest.param("bench_engine.py",
+                 [r"engine default \(onnx fp32\)\s+\d+\s+[\d.]+x\s+1\.0000",
+                  r"engine precision=int8\s+\d+\s+[\d.]+x\s+0\.99\d+\s+0\.99\d+\s+\d+\s+\d+%",
+                  "NumPy sgemm here", "cache"],
                  marks=pytest.mark.model, id="engine"),
     pytest.param("bench_search.py",
                  [r"exact, 100 queries batched .* [\d.]+x\s+same ids", "recall@10"], id="search"),
@@ -44,6 +47,10 @@ QUICK_RUNS = [
                  [r"exact search, 1 query\s+mem\s+[\d.]+ ms",
                   r"IVF_PQ search, 1 query\s+lance\s+[\d.]+ ms\s+recall@10 [\d.]+"],
                  id="lance"),
+    pytest.param("bench_background.py",
+                 [r"tiny cell \(x = 1 \+ 1\)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[1-9]",
+                  r"background job \(cells running meanwhile\)\s+[\d,]+\s+[\d.]+x"],
+                 id="background"),
 ]  # fmt: skip
 
 

@@ -56,7 +56,9 @@ def test_onnx_export_is_cached_and_atomic(minilm_onnx: Engine, onnx_cache: Path)
     target = onnx_path_for(MINILM_SAFETENSORS_SHA256)
     assert target == onnx_cache / "onnx" / MINILM_SAFETENSORS_SHA256 / "model.onnx"
     assert target.is_file() and target.stat().st_size > 80_000_000
-    assert os.listdir(target.parent) == ["model.onnx"]  # no temporary file left behind
+    names = os.listdir(target.parent)  # the digest file beside it, no temporary file left
+    assert {"model.onnx", "model.onnx.sha256"} <= set(names)
+    assert not [name for name in names if name.startswith(".export-")]
     mtime = target.stat().st_mtime_ns
     ensure_onnx_export(minilm_model_dir(), target)
     assert target.stat().st_mtime_ns == mtime  # not exported again

@@ -10,6 +10,7 @@ import pytest
 from store_helpers import DIM, STORE_KINDS, Store, StoreFactory, make, texts, unit_vectors
 from toy_kind import ToyIndex
 
+from embmagic.store import int8_copy
 from embmagic.store.kinds import register_kind, unregister_kind
 
 
@@ -30,6 +31,16 @@ def toy_kind() -> Iterator[type[ToyIndex]]:
     register_kind(ToyIndex)
     yield ToyIndex
     unregister_kind(ToyIndex.kind)
+
+
+@pytest.fixture(autouse=True)
+def _int8_copy_from_one_vector(request: pytest.FixtureRequest,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test run with the `flat-int8` store spec gets the flat kind's 8-bit single-query path
+    (store/int8_copy.py) from the first vector instead of from 100,000."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and "flat-int8" in callspec.params.values():
+        monkeypatch.setattr(int8_copy, "MIN_ROWS", 1)
 
 
 @pytest.fixture(params=list(STORE_KINDS))

@@ -21,6 +21,7 @@ DIM = 32
 
 STORE_KINDS: dict[str, dict[str, Any]] = {
     "flat": {"kind": "flat"},
+    "flat-int8": {"kind": "flat"},  # its 8-bit single-query path on from 1 vector (conftest.py)
     "hnsw": {"kind": "hnsw"},
     "ivfpq": {"kind": "ivfpq"},  # below its training size: exact search
     "ivfpq-trained": {"kind": "ivfpq", "nlist": 1},  # trains at 39 vectors
@@ -28,7 +29,7 @@ STORE_KINDS: dict[str, dict[str, Any]] = {
     "toy": {"kind": "toy", "block": 7},  # tests/store/toy_kind.py, registered by a fixture
     "lancedb": {"kind": "lancedb"},  # a LanceCollection in a fresh temporary directory
 }
-EXACT_KINDS = ("flat", "ivfpq", "reference", "lancedb", "toy")
+EXACT_KINDS = ("flat", "flat-int8", "ivfpq", "reference", "lancedb", "toy")
 
 
 def unit_vectors(n: int, dim: int = DIM, seed: int = 0) -> np.ndarray:
