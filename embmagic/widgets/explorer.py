@@ -13,6 +13,7 @@ import traitlets as t
 
 from embmagic.app.results import NeighborsResult
 from embmagic.app.search import check_query
+from embmagic.app.thumbnails import thumbnail_of, without_thumbnail
 from embmagic.app.workspace import Workspace, default_workspace
 from embmagic.errors import InvalidArgumentError
 from embmagic.widgets.bundle import STATIC, bundle
@@ -20,6 +21,7 @@ from embmagic.widgets.commands import Buffers, CommandWidget, Reply, command
 
 if TYPE_CHECKING:
     from embmagic.store import BaseCollection
+    from embmagic.types import Hit
 
 MAX_K = 50
 
@@ -80,11 +82,7 @@ class Explorer(CommandWidget):
         with self.hold_sync():
             self.collections = self._names()
             self.collection, self.k, self.query = chosen.name, k, text
-            self.results = [
-                {"rank": rank, "score": round(h.score, 6), "text": h.text, "id": h.id,
-                 "metadata": h.metadata}
-                for rank, h in enumerate(result.hits, start=1)
-            ]  # fmt: skip
+            self.results = [_row(rank, h) for rank, h in enumerate(result.hits, start=1)]
             self.status = result.title()
             self.error = ""
         self.hits = result
@@ -97,3 +95,11 @@ class Explorer(CommandWidget):
         )
         return {"hits": self.results, "title": result.title()}
 
+
+
+def _row(rank: int, hit: Hit) -> dict[str, Any]:
+    """A result row for the front end; an image record's thumbnail as `thumbnail`."""
+    row = {"rank": rank, "score": round(hit.score, 6), "text": hit.text, "id": hit.id,
+           "metadata": without_thumbnail(hit.metadata)}  # fmt: skip
+    thumbnail = thumbnail_of(hit.metadata)
+    return row if thumbnail is None else {**row, "thumbnail": thumbnail}
