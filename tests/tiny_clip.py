@@ -96,7 +96,7 @@ def draw_images(folder: Path) -> dict[str, Path]:
     green = Image.new("RGBA", (50, 50), (20, 200, 40, 255))
     out["green"] = folder / "green.webp"
     green.save(out["green"])
-    frames = [Image.new("P", (20, 20), i * 80) for i in range(3)]
+    frames = [Image.new("RGB", (20, 20), c) for c in ((250, 0, 0), (0, 250, 0), (0, 0, 250))]
     out["anim"] = folder / "anim.gif"
     frames[0].save(out["anim"], save_all=True, append_images=frames[1:], duration=50, loop=0)
     out["broken"] = folder / "broken.png"
