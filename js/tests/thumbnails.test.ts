@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import explorer, { type ExplorerTraits } from "../src/explorer";
 import { THUMBNAIL_CHARS, thumbnailImage, thumbnailSrc } from "../src/dom";
 import { chunkRows } from "../src/map/hover";
+import { LocalMap } from "../src/standalone/local";
 import { allByTestId, byTestId, MockModel, mockPython, renderProps } from "./helpers";
 
 // a 1×1 PNG
@@ -75,5 +76,17 @@ describe("explorer thumbnails", () => {
     expect(thumbs[0].alt).toBe("a red square");
     expect(el.querySelectorAll("img").length).toBe(1);
     expect(byTestId(el, "explorer-results").querySelector("script")).toBeNull();
+  });
+});
+
+describe("saved page thumbnails", () => {
+  it("answers hover_texts and hover with the saved thumbnails, as Python does", () => {
+    const thumb = { mime: "image/webp", base64: "UklGRg==" };
+    const local = new LocalMap({ texts: ["p", "t", "q"], collections: ["c", "c", "c"], ids: [0, 1, 2], thumbnails: [thumb, null, null] });
+    expect(local.answer("hover_texts", { start: 0, count: 3 }, [])).toMatchObject({ thumbnails: [thumb, null, null] });
+    expect("thumbnails" in local.answer("hover_texts", { start: 1, count: 2 }, [])).toBe(false);
+    expect(local.answer("hover", { row: 0 }, [])).toMatchObject({ text: "p", thumbnail: thumb });
+    expect("thumbnail" in local.answer("hover", { row: 1 }, [])).toBe(false);
+    expect(() => new LocalMap({ texts: ["a"], collections: ["c"], ids: [0], thumbnails: [] })).toThrow(/thumbnails for 0 rows/);
   });
 });

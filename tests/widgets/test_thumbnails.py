@@ -98,6 +98,9 @@ def test_text_only_maps_send_no_thumbnails(docs: InteractiveShell) -> None:
     reply = invoke(Map("docs"), "hover_texts", {"start": 0, "count": 10})
     assert reply["ok"] and "thumbnails" not in reply
     assert "thumbnail" not in invoke(Map("docs"), "hover", {"row": 0})
+    from embmagic.widgets.standalone import hover_rows
+
+    assert "thumbnails" not in hover_rows(Map("docs"))  # a saved page as before
 
 
 def test_a_chunk_of_text_rows_only_has_no_thumbnails(pics: InteractiveShell) -> None:
@@ -119,3 +122,19 @@ def test_explorer_rows_show_thumbnails(pics: InteractiveShell) -> None:
     assert ex.hits is not None and all(
         "thumbnail" in h.metadata for h in ex.hits.hits if h.text != "a caption with no image"
     )
+
+
+def test_a_saved_page_carries_the_thumbnails(pics: InteractiveShell, tmp_path: Any) -> None:
+    import json
+    import re
+
+    from embmagic.widgets.standalone import hover_rows
+
+    m = Map("pics")
+    rows = hover_rows(m)
+    assert [t is not None for t in rows["thumbnails"]] == [
+        "thumbnail" in m.data.record(r)[1].metadata for r in range(m.data.size)
+    ]
+    page = m.save_html(tmp_path / "pics.html").read_text(encoding="utf-8")
+    block = re.search(r'id="embmagic-hover">(.*?)</script>', page, re.S)
+    assert block and json.loads(block.group(1)) == json.loads(json.dumps(rows))
