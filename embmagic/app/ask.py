@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from embmagic.app.results import RagResult
 from embmagic.app.search import check_query
 from embmagic.app.session import Session
+from embmagic.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     from embmagic.core.rag import RagAnswer
@@ -30,6 +31,16 @@ def load_generator(session: Session, llm: str | Any, collection: BaseCollection)
         return llm
     return load(llm or session.options.generator, encoder=session.engine_for(collection),
                 settings=session.options.generator_settings())  # fmt: skip
+
+
+def check_text_collection(collection: BaseCollection) -> None:
+    """InvalidArgumentError for a collection of images: %rag answers from text only."""
+    from embmagic.app.images import is_image_collection
+
+    if is_image_collection(collection):
+        msg = (f"collection {collection.name!r} holds images: %rag answers from text only; "
+               "ask over a text collection (search images with %neighbors)")
+        raise InvalidArgumentError(msg)
 
 
 def ask(
@@ -53,6 +64,7 @@ def ask(
 
     question = check_query(question, EMPTY_QUESTION)
     chosen = session.resolve(collection)
+    check_text_collection(chosen)
     engine = session.engine_for(chosen)
     generator = load_generator(session, llm, chosen)
     stream = streams(generator)

@@ -7,7 +7,7 @@ engine from the session, checks what the user gave, and wraps the answer in a re
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from embmagic.app.results import AnalogyEvalResult, AnalogyResult, NeighborsResult, SectionScore
 from embmagic.app.session import Session
@@ -38,21 +38,35 @@ def neighbors(
     id: int | None = None,
     where: Where | None = None,
     mmr: bool = False,
+    image: Any = None,
 ) -> NeighborsResult:
-    """Nearest records of `collection` to a text, or to a stored record (`id`)."""
+    """Nearest records of `collection` to a text, a stored record (`id`), or an image (a path
+    or PIL image, in a collection embedded with a CLIP model: app/images.py)."""
     from embmagic.core.neighbors import neighbors as find
 
-    if id is not None and query:
-        raise InvalidArgumentError("give a query text or --id ID, not both")
-    if id is None:
+    if sum(x is not None and x != "" for x in (query, id, image)) > 1:
+        raise InvalidArgumentError("give one of a query text, --id ID or --image PATH")
+    if id is None and image is None:
         query = check_query(query)
     chosen = session.resolve(collection)
+    vector = None
+    if image is not None:
+        from embmagic.app.images import image_vector
+
+        vector = image_vector(session, chosen, image)
     engine = session.engine_for(chosen) if query else None
-    hits = find(chosen, engine, query or None, id=id, k=k or session.options.k,
+    hits = find(chosen, engine, query or None, id=id, vector=vector, k=k or session.options.k,
                 where=where or None, mmr=mmr)  # fmt: skip
     opts = session.options
-    return NeighborsResult(query or f"id {id}", chosen.name, hits, opts.display_limit,
+    label = query or (f"id {id}" if id is not None else f"image {_image_label(image)}")
+    return NeighborsResult(label, chosen.name, hits, opts.display_limit,
                            opts.text_width)  # fmt: skip
+
+
+def _image_label(image: Any) -> str:
+    import os
+
+    return os.fspath(image) if isinstance(image, str | os.PathLike) else type(image).__name__
 
 
 def word_space(session: Session, space: str | None = None) -> WordSpace:

@@ -76,6 +76,14 @@ class Workspace(Session):
         batch = ingest.files_batch(pattern, chunk, overlap, meta, encoder=encoder)
         return ingest.embed_batch(self, collection, batch, model=model)
 
+    def embed_images(self, collection: str, pattern: str | list[str], *,
+                     model: str | None = None, meta: Metadata | None = None) -> EmbedResult:
+        """Embed image files matching a glob with a CLIP model (`%embed COLL --images GLOB
+        --model clip-ViT-B-32`): records are their paths, thumbnails and sizes (docs/images.md)."""
+        from embmagic.app.images import embed_images
+
+        return embed_images(self, collection, pattern, model=model, meta=meta)
+
     def embed_batch(self, collection: str, batch: ingest.Batch, *, model: str | None = None,
                     on: str = "local", out: str | None = None) -> EmbedResult:
         """Embed prepared texts with their metadata, locally or on Ray."""
@@ -89,10 +97,11 @@ class Workspace(Session):
     def neighbors(self, query: str | None = None, *,
                   collection: str | BaseCollection | None = None, k: int | None = None,
                   id: int | None = None, where: Where | None = None,
-                  mmr: bool = False) -> NeighborsResult:
-        """Nearest records to a text or a stored record's id (`%neighbors`)."""
+                  mmr: bool = False, image: Any = None) -> NeighborsResult:
+        """Nearest records to a text, a stored record's id, or an image (a path or PIL image;
+        `%neighbors --image PATH`) in a collection embedded with a CLIP model."""
         return search.neighbors(self, query, collection=collection, k=k, id=id, where=where,
-                                mmr=mmr)
+                                mmr=mmr, image=image)
 
     def analogy(self, expression: str, *, k: int | None = None, method: search.Method = "add",
                 space: str | None = None, include_inputs: bool = False) -> AnalogyResult:

@@ -17,6 +17,7 @@ import base64
 import binascii
 import hashlib
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,7 +58,7 @@ def require_pillow() -> None:
         raise InvalidArgumentError("images need Pillow: pip install 'embmagic[images]'")
 
 
-def read_image(path: str | Path) -> LoadedImage:
+def read_image(path: str | os.PathLike[str]) -> LoadedImage:
     """Decode `path` (first frame of an animation) as RGB; OSError/ValueError if unreadable."""
     from PIL import Image as PILImage
 
@@ -66,7 +67,7 @@ def read_image(path: str | Path) -> LoadedImage:
         img.seek(0)
         rgb = img.convert("RGB")
     rgb.load()
-    return LoadedImage(str(path), rgb, rgb.width, rgb.height, encode_thumbnail(rgb),
+    return LoadedImage(os.fspath(path), rgb, rgb.width, rgb.height, encode_thumbnail(rgb),
                        hashlib.sha256(data).hexdigest())  # fmt: skip
 
 
