@@ -7,6 +7,7 @@ thumbnails kept as metadata), so no CLIP model is needed.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -73,6 +74,20 @@ def test_map_hover_and_explorer_rows_show_thumbnails(notebook: Any) -> None:
     # a text record of the same map: no image
     hover(p.page, root, coords[text_row], py_json(p, f"m.data.record({text_row})[1].text"))
     expect(root.locator("[data-testid=map-tooltip] img")).to_have_count(0)
+
+    # the saved page (no kernel): the same thumbnail, allowed by its Content-Security-Policy
+    saved = py_json(p, "str(m.save_html('pics_map.html').resolve())")
+    page = p.page.context.new_page()
+    try:
+        page.goto(Path(saved).as_uri())
+        alone = page.locator("[data-testid=embmagic-map]")
+        expect(alone).to_have_attribute("data-painted", "1", timeout=T)
+        hover(page, alone, coords[image_row], text)
+        img = alone.locator("[data-testid=map-tooltip] [data-testid=map-thumbnail]")
+        expect(img).to_have_attribute("src", f"data:image/webp;base64,{thumb}", timeout=T)
+        page.wait_for_function(DECODED_JS, arg=img.element_handle(), timeout=T)
+    finally:
+        page.close()
 
     # the explorer: one decoded thumbnail per image hit, none for the captions
     ex = open_widget(p, "ex = %neighbors a red disc -c pics -k 8 --widget\nex", "embmagic-explorer")
