@@ -24,7 +24,7 @@ def run_neighbors(ws: Workspace, args: argparse.Namespace, query: str,
     if args.show:
         widget_magics.map_named(namespace, args.show)  # fail before searching
     result = ws.neighbors(query or None, collection=args.collection, k=args.k, id=args.id,
-                          where=args.where, mmr=args.mmr)
+                          where=args.where, mmr=args.mmr, image=args.image)
     if args.show:
         widget_magics.show_on_map(namespace, args.show, result)
     return result
