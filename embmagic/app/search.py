@@ -45,7 +45,7 @@ def neighbors(
     from embmagic.core.neighbors import neighbors as find
 
     if sum(x is not None and x != "" for x in (query, id, image)) > 1:
-        raise InvalidArgumentError("give one of a query text, --id ID or --image PATH")
+        raise InvalidArgumentError("give one of a query text, --id ID or --image PATH, not both")
     if id is None and image is None:
         query = check_query(query)
     chosen = session.resolve(collection)
