@@ -96,7 +96,6 @@ class Explorer(CommandWidget):
         return {"hits": self.results, "title": result.title()}
 
 
-
 def _row(rank: int, hit: Hit) -> dict[str, Any]:
     """A result row for the front end; an image record's thumbnail as `thumbnail`."""
     row = {"rank": rank, "score": round(hit.score, 6), "text": hit.text, "id": hit.id,

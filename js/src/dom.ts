@@ -140,11 +140,15 @@ export function thumbnailSrc(value: unknown): string | null {
   return `data:${mime};base64,${base64}`;
 }
 
-/** An `<img>` showing a thumbnail (`alt` as text), or null when `value` is not a valid one. */
-export function thumbnailImage(value: unknown, testid: string, alt: string): HTMLImageElement | null {
+/**
+ * An `<img>` showing a thumbnail, or null when `value` is not a valid one. Its `alt` is empty:
+ * the record's text stands beside it (a screen reader would read it twice, and a picture that
+ * fails to decode would show it twice).
+ */
+export function thumbnailImage(value: unknown, testid: string): HTMLImageElement | null {
   const src = thumbnailSrc(value);
   if (src === null) return null;
-  const img = h("img", { testid, className: "thumb", attrs: { alt, decoding: "async" } });
+  const img = h("img", { testid, className: "thumb", attrs: { alt: "", decoding: "async" } });
   img.src = src;
   return img;
 }

@@ -49,7 +49,7 @@ function clampK(value: unknown): number {
 /** The text cell: an image record's thumbnail above its text (the text stays text). */
 function textCell(row: ExplorerRow): HTMLTableCellElement {
   const text = String(row.text ?? "");
-  const thumb = row.thumbnail === undefined ? null : thumbnailImage(row.thumbnail, "explorer-thumbnail", text);
+  const thumb = row.thumbnail === undefined ? null : thumbnailImage(row.thumbnail, "explorer-thumbnail");
   return h("td", { className: "text" }, [...(thumb ? [thumb] : []), document.createTextNode(text)]);
 }
 

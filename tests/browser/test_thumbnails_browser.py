@@ -64,7 +64,7 @@ def test_map_hover_and_explorer_rows_show_thumbnails(notebook: Any) -> None:
     expect(img).to_have_count(1, timeout=T)
     expect(img).to_have_attribute("src", f"data:image/webp;base64,{thumb}")
     p.page.wait_for_function(DECODED_JS, arg=img.element_handle(), timeout=T)
-    assert img.get_attribute("alt") == text
+    assert img.get_attribute("alt") == ""  # the text stands beside it
     tip = root.locator("[data-testid=map-tooltip] .text")
     assert tip.text_content() == text and tip.locator("b").count() == 0
     box, tooltip_box = canvas_box(root), root.locator("[data-testid=map-tooltip]").bounding_box()

@@ -321,7 +321,7 @@ export function renderMap({ model, el }: RenderProps<MapTraits>, create: CreateS
     show: (info) => {
       tooltip.dataset.row = String(info.row);
       const where = [info.collection, info.id === undefined || info.id === null ? "" : String(info.id)].filter(Boolean).join("/");
-      const thumb = info.thumbnail === undefined ? null : thumbnailImage(info.thumbnail, "map-thumbnail", info.text);
+      const thumb = info.thumbnail === undefined ? null : thumbnailImage(info.thumbnail, "map-thumbnail");
       replaceChildren(tooltip, [
         ...(where ? [h("div", { className: "where", text: where })] : []),
         ...(thumb ? [thumb] : []),
