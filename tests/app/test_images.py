@@ -155,3 +155,25 @@ def test_rag_over_images_says_it_answers_from_text_only(ws, tiny_clip_dir, image
     with pytest.raises(InvalidArgumentError, match="holds images: %rag answers from text only"):
         ws.ask("what is red?", collection="photos", generate=False)
     assert state(ws, "photos") == before
+
+
+def test_image_records_survive_save_and_load(ws, tiny_clip_dir, images_dir, tmp_path):
+    ws.embed_images("photos", str(images_dir["red"].parent / "*"), model=str(tiny_clip_dir))
+    ws.save("photos", str(tmp_path / "photos.emb"))
+    other = Workspace()
+    other.load(str(tmp_path / "photos.emb"))
+    assert state(other, "photos") == state(ws, "photos")
+    hits = other.neighbors(image=str(images_dir["blue"]), collection="photos", k=1)
+    assert hits[0].metadata["path"] == str(images_dir["blue"])
+    assert '<img src="data:image/webp;base64,' in hits._repr_mimebundle_()["text/html"]
+    again = other.embed_images("photos", str(images_dir["red"].parent / "*"))
+    assert again.added == [] and len(again.existing) == 4
+
+
+def test_paths_are_text_in_html(ws, tiny_clip_dir, tmp_path):
+    odd = tmp_path / "<b>bold.png"
+    Image.new("RGB", (8, 8), (9, 9, 9)).save(odd, format="PNG")
+    ws.embed_images("photos", [str(odd)], model=str(tiny_clip_dir))
+    html = ws.neighbors("bold", collection="photos", k=1)._repr_mimebundle_()["text/html"]
+    assert "&lt;b&gt;bold.png" in html and "<b>bold" not in html
+    assert html.count("<img ") == 1
