@@ -25,13 +25,14 @@ if TYPE_CHECKING:
     from embmagic.store import BaseCollection
 
 
-def read_images(pattern: str | list[str]) -> tuple[list[LoadedImage], list[Skipped]]:
+def read_images(pattern: str | PathLike[str] | list[str]
+                ) -> tuple[list[LoadedImage], list[Skipped]]:
     """The images named by a glob, path, folder or list of those, and the files skipped."""
     from embmagic.core.documents import expand_paths
     from embmagic.core.images import read_image, require_pillow
 
     require_pillow()
-    specs = [pattern] if isinstance(pattern, str) else list(pattern)
+    specs = [pattern] if isinstance(pattern, str | PathLike) else list(pattern)
     images: list[LoadedImage] = []
     skipped: list[Skipped] = []
     for path in expand_paths(specs):
@@ -72,7 +73,7 @@ def held_digests(collection: BaseCollection | None) -> dict[str, int]:
     return out
 
 
-def embed_images(session: Session, name: str, pattern: str | list[str], *,
+def embed_images(session: Session, name: str, pattern: str | PathLike[str] | list[str], *,
                  model: str | None = None, meta: Metadata | None = None) -> EmbedResult:
     """Encode the images `name` does not hold yet (by the hash of their bytes) and add them."""
     from embmagic.app.ingest import _ingest, _register

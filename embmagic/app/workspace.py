@@ -13,6 +13,7 @@ it was handed, use `default_workspace()`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -76,7 +77,7 @@ class Workspace(Session):
         batch = ingest.files_batch(pattern, chunk, overlap, meta, encoder=encoder)
         return ingest.embed_batch(self, collection, batch, model=model)
 
-    def embed_images(self, collection: str, pattern: str | list[str], *,
+    def embed_images(self, collection: str, pattern: str | os.PathLike[str] | list[str], *,
                      model: str | None = None, meta: Metadata | None = None) -> EmbedResult:
         """Embed image files matching a glob with a CLIP model (`%embed COLL --images GLOB
         --model clip-ViT-B-32`): records are their paths, thumbnails and sizes (docs/images.md)."""

@@ -58,7 +58,7 @@ def test_large_images_get_small_thumbnails(tmp_path):
 def test_images_are_deduped_by_their_bytes_not_their_path(ws, tiny_clip_dir, images_dir,
                                                           tmp_path):
     model = str(tiny_clip_dir)
-    ws.embed_images("photos", str(images_dir["red"]), model=model)
+    ws.embed_images("photos", images_dir["red"], model=model)  # a Path works too
     copy = tmp_path / "copy-of-red.png"
     shutil.copy(images_dir["red"], copy)
     again = ws.embed_images("photos", [str(copy), str(images_dir["red"])])  # model: held one
@@ -71,6 +71,9 @@ def test_text_and_image_queries_rank_images(ws, tiny_clip_dir, images_dir):
     ws.embed_images("photos", str(images_dir["red"].parent / "*"), model=str(tiny_clip_dir))
     by_image = ws.neighbors(image=str(images_dir["green"]), collection="photos", k=4)
     assert by_image[0].metadata["path"] == str(images_dir["green"])
+    by_pil = ws.neighbors(image=Image.open(images_dir["green"]), collection="photos", k=4)
+    assert [h.id for h in by_pil] == [h.id for h in by_image]
+    assert by_pil.title().startswith("4 neighbours of 'image WebPImageFile'")
     assert by_image[0].score == pytest.approx(1.0, abs=1e-4)
     assert by_image.title().startswith("4 neighbours of 'image ")
     engine = ws.engine(str(tiny_clip_dir))
