@@ -138,3 +138,20 @@ def test_a_saved_page_carries_the_thumbnails(pics: InteractiveShell, tmp_path: A
     page = m.save_html(tmp_path / "pics.html").read_text(encoding="utf-8")
     block = re.search(r'id="embmagic-hover">(.*?)</script>', page, re.S)
     assert block and json.loads(block.group(1)) == json.loads(json.dumps(rows))
+
+
+def test_records_of_embed_images_show_their_webp_thumbnails(
+    ip: InteractiveShell, tiny_clip_dir: Any, images_dir: dict[str, Any]
+) -> None:
+    """The real pipeline: %embed --images writes the thumbnails the widgets send."""
+    folder = images_dir["red"].parent
+    ip.run_line_magic("embed", f'photos --images "{folder}/*" --model {tiny_clip_dir}')
+    m = Map("photos")
+    reply = invoke(m, "hover_texts", {"start": 0, "count": m.data.size})
+    records = [m.data.record(r)[1] for r in range(m.data.size)]
+    assert len(records) == 4  # broken.png skipped
+    for record, thumb in zip(records, reply["thumbnails"], strict=True):
+        assert thumb == {"mime": "image/webp", "base64": record.metadata["thumbnail"]}
+        assert len(thumb["base64"]) <= THUMBNAIL_CHARS
+    ex = Explorer("photos", query="a red photo", k=4)
+    assert [r["thumbnail"]["mime"] for r in ex.results] == ["image/webp"] * 4
