@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from os import PathLike
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from embmagic.app.results import EmbedResult, Skipped
@@ -25,23 +26,19 @@ if TYPE_CHECKING:
     from embmagic.store import BaseCollection
 
 
-def read_images(pattern: str | PathLike[str] | list[str]
-                ) -> tuple[list[LoadedImage], list[Skipped]]:
-    """The images named by a glob, path, folder or list of those, and the files skipped."""
+def image_paths(pattern: str | PathLike[str] | list[str]) -> list[Path]:
+    """The files named by a glob, path, folder or list of those (none: a one-line error)."""
     from embmagic.core.documents import expand_paths
-    from embmagic.core.images import read_image, require_pillow
+    from embmagic.core.images import require_pillow
 
     require_pillow()
-    specs = [pattern] if isinstance(pattern, str | PathLike) else list(pattern)
-    images: list[LoadedImage] = []
-    skipped: list[Skipped] = []
-    for path in expand_paths(specs):
-        try:
-            images.append(read_image(path))
-        except Exception as exc:  # Pillow raises many kinds for a bad file: skip, say why
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
-            skipped.append(Skipped(str(path), f"not a readable image ({reason})"))
-    return images, skipped
+    return expand_paths([pattern] if isinstance(pattern, str | PathLike) else list(pattern))
+
+
+def _unreadable(path: Path, exc: BaseException) -> Skipped:
+    text = str(exc).strip()
+    reason = text.splitlines()[0] if text else type(exc).__name__
+    return Skipped(str(path), f"not a readable image ({reason})")
 
 
 def image_engine(session: Session, name: str, model: str | None) -> Engine:
@@ -75,35 +72,57 @@ def held_digests(collection: BaseCollection | None) -> dict[str, int]:
 
 def embed_images(session: Session, name: str, pattern: str | PathLike[str] | list[str], *,
                  model: str | None = None, meta: Metadata | None = None) -> EmbedResult:
-    """Encode the images `name` does not hold yet (by the hash of their bytes) and add them."""
+    """Encode the images `name` does not hold yet (by the hash of their bytes) and add them.
+
+    Files stream through in batches of the engine's batch size: only one batch of decoded
+    images is in memory, and a file whose bytes are held is never decoded."""
     from embmagic.app.ingest import _ingest, _register
+    from embmagic.core.images import digest, read_image
 
     start = time.perf_counter()
     ingest = _ingest(session, name)
     engine = image_engine(session, name, model)
     ingest.check_model(engine.model_id, engine.dim)
-    images, skipped = read_images(pattern)
-    if not images:
+    paths = image_paths(pattern)
+    held = held_digests(ingest.collection)
+    seen: set[str] = set()
+    skipped: list[Skipped] = []
+    batch: list[LoadedImage] = []
+    before = engine.encoded_count
+
+    def flush() -> None:
+        if batch:
+            vectors = engine.encode_images([i.image for i in batch])
+            metadata: list[Metadata] = [{**i.metadata(), **(meta or {})} for i in batch]
+            # identity is the bytes, not the path: an edited file is a new record (fresh ids)
+            ingest.add([i.path for i in batch], vectors, metadata, engine.model_id,
+                       fresh_ids=True)
+            batch.clear()
+
+    try:
+        for path in paths:
+            try:
+                data = path.read_bytes()
+                key = digest(data)
+                if key in held:
+                    ingest.existing.append(held[key])
+                    continue
+                if key in seen:
+                    continue
+                batch.append(read_image(path, data))
+                seen.add(key)
+            except Exception as exc:  # Pillow raises many kinds for a bad file: skip, say why
+                skipped.append(_unreadable(path, exc))
+                continue
+            if len(batch) >= engine.batch_size:
+                flush()
+        flush()
+    except BaseException:
+        ingest.rollback()
+        raise
+    if not ingest.added and not ingest.existing:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3])
         raise InvalidArgumentError(f"no readable image in {pattern!r}: {reasons}")
-    held = held_digests(ingest.collection)
-    todo: list[LoadedImage] = []
-    seen: set[str] = set()
-    for image in images:
-        if image.sha256 in held:
-            ingest.existing.append(held[image.sha256])
-        elif image.sha256 not in seen:
-            seen.add(image.sha256)
-            todo.append(image)
-    before = engine.encoded_count
-    if todo:
-        try:
-            vectors = engine.encode_images([i.image for i in todo])
-            metadata: list[Metadata] = [{**i.metadata(), **(meta or {})} for i in todo]
-            ingest.add([i.path for i in todo], vectors, metadata, engine.model_id)
-        except BaseException:
-            ingest.rollback()
-            raise
     collection = _register(session, ingest)
     return EmbedResult(
         collection=name, added=ingest.added, existing=ingest.existing, model=engine.model_id,

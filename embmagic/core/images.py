@@ -58,17 +58,24 @@ def require_pillow() -> None:
         raise InvalidArgumentError("images need Pillow: pip install 'embmagic[images]'")
 
 
-def read_image(path: str | os.PathLike[str]) -> LoadedImage:
-    """Decode `path` (first frame of an animation) as RGB; OSError/ValueError if unreadable."""
+def read_image(path: str | os.PathLike[str], data: bytes | None = None) -> LoadedImage:
+    """Decode `path` (or its bytes `data`, already read) as RGB, first frame of an animation;
+    OSError/ValueError if unreadable."""
     from PIL import Image as PILImage
 
-    data = Path(path).read_bytes()
+    if data is None:
+        data = Path(path).read_bytes()
     with PILImage.open(io.BytesIO(data)) as img:
         img.seek(0)
         rgb = img.convert("RGB")
     rgb.load()
     return LoadedImage(os.fspath(path), rgb, rgb.width, rgb.height, encode_thumbnail(rgb),
-                       hashlib.sha256(data).hexdigest())  # fmt: skip
+                       digest(data))  # fmt: skip
+
+
+def digest(data: bytes) -> str:
+    """The record identity of an image file: hex SHA-256 of its bytes."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def as_rgb(image: Any) -> Image:

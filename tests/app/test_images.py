@@ -180,3 +180,30 @@ def test_paths_are_text_in_html(ws, tiny_clip_dir, tmp_path):
     html = ws.neighbors("bold", collection="photos", k=1)._repr_mimebundle_()["text/html"]
     assert "&lt;b&gt;bold.png" in html and "<b>bold" not in html
     assert html.count("<img ") == 1
+
+
+def test_an_edited_image_at_a_held_path_is_a_new_record(ws, tiny_clip_dir, tmp_path):
+    path = tmp_path / "pic.png"
+    Image.new("RGB", (8, 8), (200, 0, 0)).save(path)
+    first = ws.embed_images("photos", [str(path)], model=str(tiny_clip_dir))
+    Image.new("RGB", (8, 8), (0, 0, 200)).save(path)
+    second = ws.embed_images("photos", [str(path)])
+    assert len(second.added) == 1 and second.added != first.added
+    records = ws.collections["photos"].records()
+    assert [r.text for r in records] == [str(path), str(path)]
+    assert len({r.metadata["sha256"] for r in records}) == 2
+    vectors = ws.collections["photos"].vectors_for([r.id for r in records])
+    assert not np.allclose(vectors[0], vectors[1])
+
+
+def test_images_stream_in_batches_of_the_engine_batch_size(ws, tiny_clip_dir, images_dir):
+    ws.options.batch_size = 3  # 4 images: a batch of 3 then 1
+    result = ws.embed_images("photos", str(images_dir["red"].parent / "*"),
+                             model=str(tiny_clip_dir))
+    assert len(result.added) == 4 and result.encoded == 4
+    engine = ws.engine(str(tiny_clip_dir))
+    assert engine.batch_size == 3
+    records = ws.collections["photos"].records()
+    stored = ws.collections["photos"].vectors_for([r.id for r in records])
+    alone = np.vstack([engine.encode_images([r.text]) for r in records])
+    np.testing.assert_allclose(stored, alone, atol=1e-5)
