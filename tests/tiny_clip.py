@@ -9,6 +9,7 @@ size 32, then saves them as a `SentenceTransformer` folder that `load_engine(fol
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 _WORDS = ("a", "dog", "cat", "on", "the", "beach", "red", "blue", "photo", "of")
@@ -41,7 +42,22 @@ def _vocab_and_merges() -> tuple[dict[str, int], list[tuple[str, str]]]:
 
 
 def build_tiny_clip(folder: Path, *, seed: int = 0) -> Path:
-    """Write a tiny random CLIP sentence-transformers model into `folder`; return it."""
+    """Write a tiny random CLIP sentence-transformers model into `folder`; return it.
+    Quiet: transformers' progress bars and notes are off while it builds."""
+    from transformers.utils import logging as hf_logging
+
+    from embmagic.engine.quiet import no_loading_bars
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # "requires torchvision ... falling back" notes
+    try:
+        with no_loading_bars():
+            return _build(folder, seed)
+    finally:
+        hf_logging.set_verbosity(level)
+
+
+def _build(folder: Path, seed: int) -> Path:
     import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.base.modules.transformer import Transformer
@@ -73,11 +89,11 @@ def build_tiny_clip(folder: Path, *, seed: int = 0) -> Path:
     images = CLIPImageProcessor(
         size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
     )
-    raw = folder / "hf"
-    model.save_pretrained(raw)
-    CLIPProcessor(image_processor=images, tokenizer=tokenizer).save_pretrained(raw)
-    st = SentenceTransformer(modules=[Transformer(str(raw))], device="cpu")
-    st.save(str(folder))
+    with tempfile.TemporaryDirectory() as raw:  # the transformers folder ST wraps
+        model.save_pretrained(raw)
+        CLIPProcessor(image_processor=images, tokenizer=tokenizer).save_pretrained(raw)
+        st = SentenceTransformer(modules=[Transformer(raw)], device="cpu")
+        st.save(str(folder))
     return folder
 
 
