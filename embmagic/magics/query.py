@@ -20,6 +20,9 @@ def run_neighbors(ws: Workspace, args: argparse.Namespace, query: str,
     if args.widget:
         if args.show:
             raise InvalidArgumentError("use --widget or --show MAP, not both")
+        if args.image:
+            raise InvalidArgumentError("--image shows a table: drop --widget (the explorer "
+                                       "searches by text)")
         return widget_magics.open_explorer(ws, args, query)
     if args.show:
         widget_magics.map_named(namespace, args.show)  # fail before searching

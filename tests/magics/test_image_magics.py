@@ -69,6 +69,10 @@ def test_text_and_image_models_never_share_a_collection(ip, tiny_clip_dir, image
         ip, "embed", "photos --from words --model fake")
     assert "embedded with --images" in one_line_error(
         ip, "neighbors", f"--image {images_dir['red']} -c notes")
+    assert "drop --widget" in one_line_error(
+        ip, "neighbors", f"--image {images_dir['red']} -c photos --widget")
+    assert "not both" in one_line_error(
+        ip, "neighbors", f"--image {images_dir['red']} -c photos --id 1")
     assert snap() == before
 
 
