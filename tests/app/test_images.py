@@ -207,3 +207,15 @@ def test_images_stream_in_batches_of_the_engine_batch_size(ws, tiny_clip_dir, im
     stored = ws.collections["photos"].vectors_for([r.id for r in records])
     alone = np.vstack([engine.encode_images([r.text]) for r in records])
     np.testing.assert_allclose(stored, alone, atol=1e-5)
+
+
+def test_without_pillow_the_error_says_what_to_install(ws, tiny_clip_dir, images_dir,
+                                                       monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "PIL" else real(name, *a))
+    with pytest.raises(InvalidArgumentError, match=r"pip install 'embmagic\[images\]'"):
+        ws.embed_images("photos", str(images_dir["red"]), model=str(tiny_clip_dir))
+    assert "photos" not in ws.collections
