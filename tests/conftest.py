@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -133,3 +134,19 @@ def tiny_cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> str:
     tokenizer.save_pretrained(folder)
     CrossEncoder(str(folder), local_files_only=True, device="cpu")  # loads: a valid folder
     return str(folder)
+
+
+@pytest.fixture(scope="session")
+def tiny_clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random CLIP saved as a sentence-transformers folder (tests/tiny_clip.py)."""
+    from tests.tiny_clip import build_tiny_clip
+
+    return build_tiny_clip(tmp_path_factory.mktemp("tiny-clip"))
+
+
+@pytest.fixture
+def images_dir(tmp_path: Path) -> dict[str, Path]:
+    """Small PNG, JPEG, WebP and animated GIF images plus an unreadable `broken.png`."""
+    from tests.tiny_clip import draw_images
+
+    return draw_images(tmp_path / "images")

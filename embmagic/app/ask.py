@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from embmagic.app.results import RagResult
 from embmagic.app.search import check_query, rerank_fetch, search_mode
 from embmagic.app.session import Session
+from embmagic.errors import InvalidArgumentError
 from embmagic.types import SearchMode
 
 if TYPE_CHECKING:
@@ -31,6 +32,16 @@ def load_generator(session: Session, llm: str | Any, collection: BaseCollection)
         return llm
     return load(llm or session.options.generator, encoder=session.engine_for(collection),
                 settings=session.options.generator_settings())  # fmt: skip
+
+
+def check_text_collection(collection: BaseCollection) -> None:
+    """InvalidArgumentError for a collection of images: %rag answers from text only."""
+    from embmagic.app.images import is_image_collection
+
+    if is_image_collection(collection):
+        msg = (f"collection {collection.name!r} holds images: %rag answers from text only; "
+               "ask over a text collection (search images with %neighbors)")
+        raise InvalidArgumentError(msg)
 
 
 def ask(
@@ -62,6 +73,7 @@ def ask(
     how = search_mode(session, mode)
     rerank_fetch(rerank, rerank_depth, k or RAG_K)  # checked before anything is loaded
     chosen = session.resolve(collection)
+    check_text_collection(chosen)
     engine = session.engine_for(chosen)
     scorer = session.reranker(rerank) if rerank else None
     generator = load_generator(session, llm, chosen)

@@ -27,6 +27,9 @@ class Table:
     columns: Sequence[str]
     rows: Sequence[Sequence[str]]
     limit: int = DEFAULT_LIMIT
+    images: Sequence[str | None] = ()
+    """Per row, a data: URI our code built from a validated thumbnail (core/images.py), shown
+    as a first `image` column in HTML only; empty: no such column."""
 
     def plain(self) -> str:
         """Columns padded to their widest cell; rows past `limit` summarised on one line."""
@@ -48,10 +51,14 @@ class Table:
             f'<th style="{st}">{html.escape(c)}</th>'
             for c, st in zip(self.columns, styles, strict=True)
         )
+        pictures = [_image_cell(uri) for uri in self.images[: len(shown)]] if self.images else []
+        if pictures:
+            head = f"<th>image</th>{head}"
         body = "".join(
-            "<tr>" + "".join(f'<td style="{st}">{html.escape(cell)}</td>'
-                             for cell, st in zip(row, styles, strict=True)) + "</tr>"
-            for row in shown
+            "<tr>" + (pictures[i] if pictures else "")
+            + "".join(f'<td style="{st}">{html.escape(cell)}</td>'
+                      for cell, st in zip(row, styles, strict=True)) + "</tr>"
+            for i, row in enumerate(shown)
         )  # fmt: skip
         more = ""
         if len(self.rows) > self.limit:
@@ -59,6 +66,13 @@ class Table:
                 f"<p>… {len(self.rows) - self.limit} more rows (see <code>.to_pandas()</code>)</p>"
             )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
+
+
+def _image_cell(uri: str | None) -> str:
+    """A cell showing a thumbnail: `uri` is a data:image URI built by core/images.py."""
+    if not uri or not uri.startswith("data:image/"):
+        return "<td></td>"
+    return f'<td><img src="{html.escape(uri, quote=True)}" alt="" style="max-width: 64px"></td>'
 
 
 _RIGHT = "text-align: right; white-space: nowrap"
@@ -90,6 +104,12 @@ def score(value: float) -> str:
 def format_metadata(metadata: Mapping[str, Any]) -> str:
     """`{"b": 1, "a": "x"}` -> `"a=x, b=1"` (sorted keys, so output never depends on order)."""
     return ", ".join(f"{key}={metadata[key]}" for key in sorted(metadata, key=str))
+
+
+def _without_thumbnail(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """An image record's metadata as text: its thumbnail is a picture in HTML only, its
+    sha256 stays in `.to_pandas()`."""
+    return {k: v for k, v in metadata.items() if k not in ("thumbnail", "sha256")}
 
 
 class Result:
@@ -138,7 +158,10 @@ class NeighborsResult(Result):
         return title
 
     def table(self, width: int | None = None) -> Table:
+        from embmagic.core.images import thumbnail_data_uri
+
         searched = self.search_scores
+        uris = [thumbnail_data_uri(h.metadata.get("thumbnail")) for h in self.hits]
         rows = [
             [
                 str(rank),
@@ -146,13 +169,14 @@ class NeighborsResult(Result):
                 *([score(searched[rank - 1])] if searched is not None else []),
                 shorten(h.text, width or 10**9),
                 str(h.id),
-                format_metadata(h.metadata),
+                format_metadata(_without_thumbnail(h.metadata) if uri else h.metadata),
             ]
-            for rank, h in enumerate(self.hits, start=1)
+            for rank, (h, uri) in enumerate(zip(self.hits, uris, strict=True), start=1)
         ]
         columns = ["rank", "score", *(["search score"] if searched is not None else []),
                    "text", "id", "metadata"]  # fmt: skip
-        return Table(columns, rows, self.limit)
+        images = uris if any(uris) else []
+        return Table(columns, rows, self.limit, images)
 
     def plain(self) -> str:
         return f"{self.title()}\n{self.table(self.width).plain()}"

@@ -7,7 +7,7 @@ engine from the session, checks what the user gave, and wraps the answer in a re
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from embmagic.app.results import AnalogyEvalResult, AnalogyResult, NeighborsResult, SectionScore
 from embmagic.app.session import Session
@@ -42,33 +42,41 @@ def neighbors(
     mode: SearchMode | None = None,
     rerank: str | None = None,
     rerank_depth: int | None = None,
+    image: Any = None,
 ) -> NeighborsResult:
-    """Nearest records of `collection` to a text, or to a stored record (`id`). `mode`:
-    dense, lexical or hybrid (core.neighbors); None: the session's search_mode option.
+    """Nearest records of `collection` to a text, a stored record (`id`), or an image (a path
+    or PIL image, in a collection embedded with a CLIP model: app/images.py). `mode`: dense,
+    lexical or hybrid (core.neighbors); None: the session's search_mode option, except for an
+    image query or a collection of images, where it is dense (their record texts are paths).
     `rerank`: a cross-encoder (folder or cached name) that picks the k best of `rerank_depth`
     candidates (default max(50, k)) found by the mode."""
+    from embmagic.app.images import image_vector, is_image_collection
     from embmagic.core.neighbors import neighbors as find
 
-    how = search_mode(session, mode)
+    if sum(x is not None and x != "" for x in (query, id, image)) > 1:
+        raise InvalidArgumentError("give one of a query text, --id ID or --image PATH, not both")
     want = k or session.options.k
-    fetch = rerank_fetch(rerank, rerank_depth, want, id=id, mmr=mmr)
-    if id is not None and query:
-        raise InvalidArgumentError("give a query text or --id ID, not both")
-    if id is None:
+    fetch = rerank_fetch(rerank, rerank_depth, want, id=id, mmr=mmr, image=image)
+    if id is None and image is None:
         query = check_query(query)
     chosen = session.resolve(collection)
+    dense_only = image is not None or is_image_collection(chosen)
+    how = search_mode(session, mode, default="dense" if dense_only else None)
+    if image is not None and how != "dense":
+        raise InvalidArgumentError(f"an image query searches by meaning only: drop --mode {how}")
+    vector = image_vector(session, chosen, image) if image is not None else None
     engine = session.engine_for(chosen) if query and how != "lexical" else None
     scorer = session.reranker(rerank) if rerank else None  # a missing model fails first
-    hits = find(chosen, engine, query or None, id=id, k=fetch,
+    hits = find(chosen, engine, query or None, id=id, vector=vector, k=fetch,
                 where=where or None, mmr=mmr, mode=how)  # fmt: skip
     opts = session.options
-    result = NeighborsResult(query or f"id {id}", chosen.name, hits, opts.display_limit,
-                             opts.text_width)  # fmt: skip
+    label = query or (f"id {id}" if id is not None else f"image {_image_label(image)}")
+    result = NeighborsResult(label, chosen.name, hits, opts.display_limit, opts.text_width)
     return reranked(result, scorer, want) if scorer is not None else result
 
 
 def rerank_fetch(rerank: str | None, depth: int | None, k: int, *, id: int | None = None,
-                 mmr: bool = False) -> int:
+                 mmr: bool = False, image: Any = None) -> int:
     """How many candidates the search fetches: `k`, or the rerank depth (checked)."""
     from embmagic.core.rerank import rerank_depth
 
@@ -78,8 +86,9 @@ def rerank_fetch(rerank: str | None, depth: int | None, k: int, *, id: int | Non
         return k
     if not rerank.strip():
         raise InvalidArgumentError("--rerank needs a cross-encoder: a folder or a model name")
-    if id is not None:
-        msg = "--rerank needs a query text (the cross-encoder reads it with each record), not --id"
+    if id is not None or image is not None:
+        msg = ("--rerank needs a query text (the cross-encoder reads it with each record), "
+               "not --id or --image")
         raise InvalidArgumentError(msg)
     if mmr:
         msg = "--rerank and --mmr do not combine (reranking would undo MMR's diversity): use one"
@@ -99,11 +108,19 @@ def reranked(result: NeighborsResult, scorer: PairScorer, k: int) -> NeighborsRe
     return result
 
 
-def search_mode(session: Session, mode: str | None) -> SearchMode:
-    """The mode asked for, else the session's `search_mode` option; one-line error if unknown."""
+def search_mode(session: Session, mode: str | None, *, default: str | None = None
+                ) -> SearchMode:
+    """The mode asked for, else `default`, else the session's `search_mode` option; one-line
+    error if unknown."""
     from embmagic.core.hybrid import check_mode
 
-    return check_mode(session.options.search_mode if mode is None else mode)
+    return check_mode(mode if mode is not None else default or session.options.search_mode)
+
+
+def _image_label(image: Any) -> str:
+    import os
+
+    return os.fspath(image) if isinstance(image, str | os.PathLike) else type(image).__name__
 
 
 def word_space(session: Session, space: str | None = None) -> WordSpace:

@@ -13,6 +13,7 @@ it was handed, use `default_workspace()`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +86,14 @@ class Workspace(Session):
         batch = ingest.files_batch(pattern, chunk, overlap, meta, encoder=encoder)
         return self.embed_batch(collection, batch, model=model, background=background)
 
+    def embed_images(self, collection: str, pattern: str | os.PathLike[str] | list[str], *,
+                     model: str | None = None, meta: Metadata | None = None) -> EmbedResult:
+        """Embed image files matching a glob with a CLIP model (`%embed COLL --images GLOB
+        --model clip-ViT-B-32`): records are their paths, thumbnails and sizes (docs/images.md)."""
+        from embmagic.app.images import embed_images
+
+        return embed_images(self, collection, pattern, model=model, meta=meta)
+
     def embed_batch(self, collection: str, batch: ingest.Batch, *, model: str | None = None,
                     on: str = "local", out: str | None = None, background: bool = False
                     ) -> EmbedResult | Job[EmbedResult]:
@@ -104,13 +113,16 @@ class Workspace(Session):
                   collection: str | BaseCollection | None = None, k: int | None = None,
                   id: int | None = None, where: Where | None = None,
                   mmr: bool = False, mode: SearchMode | None = None,
-                  rerank: str | None = None, rerank_depth: int | None = None
-                  ) -> NeighborsResult:
-        """Nearest records to a text or a stored record's id (`%neighbors`); `mode`: dense,
-        lexical or hybrid (None: the search_mode option); `rerank`: a cross-encoder (folder or
-        cached name) choosing the k best of `rerank_depth` candidates (default max(50, k))."""
+                  rerank: str | None = None, rerank_depth: int | None = None,
+                  image: Any = None) -> NeighborsResult:
+        """Nearest records to a text, a stored record's id, or an image (a path or PIL image;
+        `%neighbors --image PATH`, in a collection embedded with a CLIP model); `mode`: dense,
+        lexical or hybrid (None: the search_mode option; dense for images); `rerank`: a
+        cross-encoder (folder or cached name) choosing the k best of `rerank_depth` candidates
+        (default max(50, k))."""
         return search.neighbors(self, query, collection=collection, k=k, id=id, where=where,
-                                mmr=mmr, mode=mode, rerank=rerank, rerank_depth=rerank_depth)
+                                mmr=mmr, mode=mode, rerank=rerank, rerank_depth=rerank_depth,
+                                image=image)
 
     def analogy(self, expression: str, *, k: int | None = None, method: search.Method = "add",
                 space: str | None = None, include_inputs: bool = False) -> AnalogyResult:

@@ -20,6 +20,8 @@ class Backend(ABC):
     dim: int
     device: str
     backend_name: str = "custom"
+    modality: str = "text"
+    """"text", or "image" for a model that also encodes images into its text space (CLIP)."""
     max_tokens: int | None = None
     """Tokens the model reads per text, special tokens included; None: no limit (GloVe)."""
 

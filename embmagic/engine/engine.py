@@ -81,6 +81,30 @@ class Engine:
     def backend_name(self) -> str:
         return self.backend.backend_name
 
+    @property
+    def modality(self) -> str:
+        """"text", or "image" for a model whose images and texts share one space (CLIP)."""
+        return getattr(self.backend, "modality", "text")
+
+    def encode_images(self, images: Sequence[Any]) -> Vectors:
+        """Unit rows for PIL images or image paths, in order, in the model's text space: (n, dim)
+        float32. Only an image model (`modality == "image"`) can; images are not cached."""
+        encode = getattr(self.backend, "encode_images", None)
+        if self.modality != "image" or encode is None:
+            from embmagic.engine.clip import HOW_TO_GET_CLIP
+
+            msg = f"{self.model_id} is a text model; {HOW_TO_GET_CLIP}"
+            raise InvalidArgumentError(msg)
+        from embmagic.engine.clip import check_images
+
+        items = check_images(images)
+        out = np.empty((len(items), self.dim), dtype=np.float32)
+        for start in range(0, len(items), self.batch_size):
+            part = items[start : start + self.batch_size]
+            out[start : start + len(part)] = _check_shape(encode(part), len(part), self.dim)
+        self.encoded_count += len(items)
+        return normalize_rows(out)
+
     def __repr__(self) -> str:
         return (
             f"Engine(model_id={self.model_id!r}, dim={self.dim}, device={self.device!r}, "

@@ -142,7 +142,7 @@ class SentenceTransformerBackend(Backend):
 
 def load_sentence_transformer(
     name: str, *, device: str = "auto", model_id: str | None = None, threads: int | None = None
-) -> SentenceTransformerBackend:
+) -> Backend:
     """A torch backend for a local folder or a hub name (offline: must already be cached).
 
     `threads` on CPU sets torch's intra-op threads, which are per process (`torch.set_num_threads`).
@@ -168,6 +168,10 @@ def load_sentence_transformer(
         import torch
 
         torch.set_num_threads(threads)
+    from embmagic.engine.clip import ClipBackend, is_image_model
+
+    if is_image_model(model):
+        return ClipBackend(model, model_id or ident, torch_device)
     return SentenceTransformerBackend(model, model_id or ident, torch_device)
 
 
@@ -190,6 +194,10 @@ def resolve_hub_name(name: str, organisation: str = "sentence-transformers") -> 
             "and not in the local Hugging Face cache (HF_HUB_OFFLINE is set, so nothing is "
             "downloaded)"
         )
+        if "clip" in name.lower():
+            from embmagic.engine.clip import HOW_TO_GET_CLIP
+
+            msg += f"; {HOW_TO_GET_CLIP}"
         raise ModelNotFoundError(msg)
     return candidates[0] if "/" in name else name
 

@@ -41,18 +41,21 @@ def run_embed(ws: Workspace, args: argparse.Namespace, body: str | None, shell: 
     meta = dict(parse_pairs([m for m in args.meta or [] if "=" in m], "--meta"))
     if columns and not args.from_var:
         raise InvalidArgumentError("--meta takes KEY=VALUE (column names go with --from DF)")
-    sources = [f for f in ("from_var", "files", "cells") if getattr(args, f)]
-    if args.on == "ray" and (body is not None or args.cells or len(sources) != 1):
+    sources = [f for f in ("from_var", "files", "cells", "images") if getattr(args, f)]
+    if args.on == "ray" and (body is not None or args.cells or args.images
+                             or len(sources) != 1):
         raise InvalidArgumentError("--on ray works with %embed COLL --files GLOB or --from VAR")
     if body is not None:
         if sources or args.column or args.chunk or args.sync:
             raise InvalidArgumentError(
-                "%%embed embeds its body: --from/--files/--cells are for %embed"
+                "%%embed embeds its body: --from/--files/--cells/--images are for %embed"
             )
         batch = ingest.text_batch(body, args.split, {"cell": current_cell(shell), **meta})
         return ws.embed_batch(name, batch, model=args.model, on=args.on, out=args.out,
                               background=args.background)
     _check_line_flags(args, sources)
+    if args.images:
+        return ws.embed_images(name, args.images, model=args.model, meta=meta)
     if args.files:
         return ws.embed_files(name, args.files, chunk=args.chunk, overlap=args.overlap or 0,
                               meta=meta, model=args.model, on=args.on, out=args.out,
@@ -72,10 +75,13 @@ def run_embed(ws: Workspace, args: argparse.Namespace, body: str | None, shell: 
 def _check_line_flags(args: argparse.Namespace, sources: list[str]) -> None:
     if len(sources) != 1:
         raise InvalidArgumentError(
-            "%embed needs exactly one of --from VAR, --files GLOB, --cells (or use %%embed)"
+            "%embed needs exactly one of --from VAR, --files GLOB, --images GLOB, --cells "
+            "(or use %%embed)"
         )
     if args.column is not None and not args.from_var:
         raise InvalidArgumentError("--column goes with --from VAR")
+    if args.images and args.split != "auto":
+        raise InvalidArgumentError("--split is for text: --images embeds whole images")
     if (args.chunk or args.overlap) and not args.files:
         raise InvalidArgumentError("--chunk/--overlap go with --files GLOB")
     if args.sync and not args.files:

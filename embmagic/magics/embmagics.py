@@ -127,6 +127,8 @@ class EmbMagics(Magics, Options):
     @argument("--from", dest="from_var", metavar="VAR", help="list / Series / DataFrame variable")
     @argument("--column", metavar="C", help="DataFrame column to embed (with --from)")
     @argument("--files", metavar="GLOB", help="files to embed: .txt .md .py .ipynb, other text")
+    @argument("--images", metavar="GLOB",
+              help="image files to embed with a CLIP model (--model clip-ViT-B-32 or FOLDER)")
     @argument("--chunk", type=positive_int, metavar="N",
               help="cut files into chunks of N model tokens (default: the model's window)")
     @argument("--overlap", type=non_negative_int, metavar="M", help="model tokens chunks share")
@@ -161,6 +163,8 @@ class EmbMagics(Magics, Options):
     @argument("-c", "--collection", metavar="COLL", help="collection to search")
     @argument("-k", type=positive_int, help="number of neighbours (default: EmbMagics.k)")
     @argument("--id", type=int, help="search by a stored record's id instead of a text")
+    @argument("--image", metavar="PATH",
+              help="search by an image (a collection embedded with %%embed COLL --images)")
     @argument("--where", action="append", metavar="K=V", help="keep records whose metadata match")
     @argument("--mmr", action="store_true", help="diversify results (maximal marginal relevance)")
     @argument("--mode", choices=SEARCH_MODES,

@@ -20,11 +20,14 @@ def run_neighbors(ws: Workspace, args: argparse.Namespace, query: str,
     if args.widget:
         if args.show:
             raise InvalidArgumentError("use --widget or --show MAP, not both")
+        if args.image:
+            raise InvalidArgumentError("--image shows a table: drop --widget (the explorer "
+                                       "searches by text)")
         return widget_magics.open_explorer(ws, args, query)
     if args.show:
         widget_magics.map_named(namespace, args.show)  # fail before searching
     result = ws.neighbors(query or None, collection=args.collection, k=args.k, id=args.id,
-                          where=args.where, mmr=args.mmr,
+                          where=args.where, mmr=args.mmr, image=args.image,
                           mode=args.mode, rerank=args.rerank, rerank_depth=args.rerank_depth)
     if args.show:
         widget_magics.show_on_map(namespace, args.show, result)

@@ -14,6 +14,7 @@ import traitlets as t
 
 from embmagic.app.results import NeighborsResult
 from embmagic.app.search import check_query, search_mode
+from embmagic.app.thumbnails import thumbnail_of, without_thumbnail
 from embmagic.app.workspace import Workspace, default_workspace
 from embmagic.errors import InvalidArgumentError
 from embmagic.types import SEARCH_MODES
@@ -22,6 +23,7 @@ from embmagic.widgets.commands import Buffers, CommandWidget, Reply, command
 
 if TYPE_CHECKING:
     from embmagic.store import BaseCollection
+    from embmagic.types import Hit
 
 MAX_K = 50
 
@@ -94,11 +96,7 @@ class Explorer(CommandWidget):
         with self.hold_sync():
             self.collections = self._names()
             self.collection, self.k, self.mode, self.query = chosen.name, k, how, text
-            self.results = [
-                {"rank": rank, "score": round(h.score, 6), "text": h.text, "id": h.id,
-                 "metadata": h.metadata}
-                for rank, h in enumerate(result.hits, start=1)
-            ]  # fmt: skip
+            self.results = [_row(rank, h) for rank, h in enumerate(result.hits, start=1)]
             self.status = result.title()
             self.error = ""
         self.hits = result
@@ -112,3 +110,10 @@ class Explorer(CommandWidget):
         )
         return {"hits": self.results, "title": result.title()}
 
+
+def _row(rank: int, hit: Hit) -> dict[str, Any]:
+    """A result row for the front end; an image record's thumbnail as `thumbnail`."""
+    row = {"rank": rank, "score": round(hit.score, 6), "text": hit.text, "id": hit.id,
+           "metadata": without_thumbnail(hit.metadata)}  # fmt: skip
+    thumbnail = thumbnail_of(hit.metadata)
+    return row if thumbnail is None else {**row, "thumbnail": thumbnail}

@@ -21,6 +21,7 @@ from embmagic.app.clusters import map_clusters
 from embmagic.app.map_data import MapData, build_map_data, hover_text, query_map
 from embmagic.app.results import AnalogyResult, NeighborsResult
 from embmagic.app.search import check_query, search_mode
+from embmagic.app.thumbnails import thumbnail_of, without_thumbnail
 from embmagic.app.workspace import Workspace, collections_of, default_workspace
 from embmagic.errors import InvalidArgumentError
 from embmagic.types import SEARCH_MODES
@@ -220,14 +221,18 @@ class Map(CommandWidget):
     @command("hover")
     def _hover(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
         collection, record = self.data.record(int(msg["row"]))
-        return {"row": int(msg["row"]), "text": hover_text(record.text),
-                "collection": collection.name, "id": record.id,
-                "metadata": record.metadata}  # fmt: skip
+        reply = {"row": int(msg["row"]), "text": hover_text(record.text),
+                 "collection": collection.name, "id": record.id,
+                 "metadata": without_thumbnail(record.metadata)}  # fmt: skip
+        thumbnail = thumbnail_of(record.metadata)
+        return reply if thumbnail is None else {**reply, "thumbnail": thumbnail}
 
     @command("hover_texts")
     def _hover_texts(self, msg: dict[str, Any], buffers: Buffers) -> Reply:
         """Texts (truncated), collections and ids of rows `start` .. `start + count - 1`: the
-        front end caches them by chunk, so hovering needs no message per point."""
+        front end caches them by chunk, so hovering needs no message per point. Image records
+        add their thumbnails (`thumbnails`, parallel, None for other rows; absent when no row
+        of the chunk has one)."""
         start, count = int(msg["start"]), int(msg["count"])
         if not 0 <= start < self.data.size:
             raise InvalidArgumentError(f"row {start} is not on this map (0..{self.data.size - 1})")
@@ -236,12 +241,15 @@ class Map(CommandWidget):
         texts: list[str] = []
         collections: list[str] = []
         ids: list[Any] = []
+        thumbnails: list[dict[str, str] | None] = []
         for row in range(start, min(start + count, self.data.size)):
             collection, record = self.data.record(row)
             texts.append(hover_text(record.text))
             collections.append(collection.name)
             ids.append(record.id)
-        return {"start": start, "texts": texts, "collections": collections, "ids": ids}
+            thumbnails.append(thumbnail_of(record.metadata))
+        reply = {"start": start, "texts": texts, "collections": collections, "ids": ids}
+        return {**reply, "thumbnails": thumbnails} if any(thumbnails) else reply
 
     @command("query")
     def _query(self, msg: dict[str, Any], buffers: Buffers) -> Reply:

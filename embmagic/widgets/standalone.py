@@ -8,7 +8,7 @@ The page holds everything inline, and opens from `file://` with no kernel and no
   and shape, the rest as JSON), with `standalone: true`, which disables the query box and shows
   a note saying why;
 - the hover texts of every row, as the `hover_texts` command gives them (text truncated to 500
-  characters, collection, id);
+  characters, collection, id, and image records' thumbnails);
 - a small bootstrap, `embmagic/static/standalone.js` (`js/src/standalone.ts`), inlined as a
   module script: it decodes the state into a local model with anywidget's model interface,
   answers the map's requests itself (`hover_texts`, `hover`, `select`, `painted`; `query` is
@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import anywidget
 
 from embmagic.app.map_data import hover_text
+from embmagic.app.thumbnails import thumbnail_of
 from embmagic.errors import EmbmagicError, InvalidArgumentError
 from embmagic.widgets.bundle import bundle
 
@@ -72,11 +73,13 @@ def map_state(m: Map) -> dict[str, Any]:
 
 
 def hover_rows(m: Map) -> dict[str, list[Any]]:
-    """Texts (truncated as `hover_texts` does), collections and ids of every row, in row order."""
+    """Texts (truncated as `hover_texts` does), collections and ids of every row, in row order;
+    `thumbnails` (parallel, None for rows without) when some row is an image record."""
     d = m.data
     texts: list[str] = []
     collections: list[str] = []
     ids: list[Any] = []
+    thumbnails: list[dict[str, str] | None] = []
     for collection, part_ids in zip(d.collections, d.ids, strict=True):
         wanted = {int(i) for i in part_ids}
         by_id = {r.id: r for r in collection.records() if r.id in wanted}
@@ -84,7 +87,9 @@ def hover_rows(m: Map) -> dict[str, list[Any]]:
             texts.append(hover_text(by_id[int(i)].text))
             collections.append(collection.name)
             ids.append(int(i))
-    return {"texts": texts, "collections": collections, "ids": ids}
+            thumbnails.append(thumbnail_of(by_id[int(i)].metadata))
+    rows: dict[str, list[Any]] = {"texts": texts, "collections": collections, "ids": ids}
+    return {**rows, "thumbnails": thumbnails} if any(thumbnails) else rows
 
 
 def map_html(m: Map) -> str:

@@ -113,3 +113,42 @@ ${each([...all, `${root} input[type=range]`], ":focus-visible")} { outline: 2px 
 ${root} input::placeholder, ${root} textarea::placeholder { color: var(--jp-ui-font-color3, #8a8a8a); }
 `;
 }
+
+/** Image types a thumbnail may have (never SVG: it is a document, not a picture). */
+export const THUMBNAIL_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif"] as const;
+/** Most base64 characters of one thumbnail (as Python's THUMBNAIL_CHARS). */
+export const THUMBNAIL_CHARS = 8192;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** A record's thumbnail as Python sends it: the image type and its bytes as base64. */
+export interface Thumbnail {
+  mime: string;
+  base64: string;
+}
+
+/**
+ * The `data:` URI of a thumbnail `{mime, base64}`, or null unless the type is one of
+ * THUMBNAIL_TYPES and the bytes are plain base64 of at most THUMBNAIL_CHARS characters: the URI
+ * is built here from those two checked parts, never taken from Python as a whole.
+ */
+export function thumbnailSrc(value: unknown): string | null {
+  if (typeof value !== "object" || value === null) return null;
+  const { mime, base64 } = value as Record<string, unknown>;
+  if (typeof mime !== "string" || !(THUMBNAIL_TYPES as readonly string[]).includes(mime)) return null;
+  if (typeof base64 !== "string" || base64.length === 0 || base64.length > THUMBNAIL_CHARS) return null;
+  if (!BASE64.test(base64)) return null;
+  return `data:${mime};base64,${base64}`;
+}
+
+/**
+ * An `<img>` showing a thumbnail, or null when `value` is not a valid one. Its `alt` is empty:
+ * the record's text stands beside it (a screen reader would read it twice, and a picture that
+ * fails to decode would show it twice).
+ */
+export function thumbnailImage(value: unknown, testid: string): HTMLImageElement | null {
+  const src = thumbnailSrc(value);
+  if (src === null) return null;
+  const img = h("img", { testid, className: "thumb", attrs: { alt: "", decoding: "async" } });
+  img.src = src;
+  return img;
+}

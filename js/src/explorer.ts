@@ -1,7 +1,7 @@
 // Neighbours explorer: query box (search as you type), k slider, search mode, collection picker,
 // results.
 import { Channel, messageOf, TIMEOUTS } from "./call";
-import { controlsCss, ErrorLine, formatScore, guardControls, h, replaceChildren, style } from "./dom";
+import { controlsCss, ErrorLine, formatScore, guardControls, h, replaceChildren, style, thumbnailImage } from "./dom";
 import { modeSelect, showModes } from "./modes";
 import { subscribe } from "./model";
 import type { Cleanup, RenderProps } from "./types";
@@ -12,6 +12,8 @@ export interface ExplorerRow {
   text: string;
   id?: unknown;
   metadata?: Record<string, unknown>;
+  /** an image record's thumbnail `{mime, base64}` (checked when shown) */
+  thumbnail?: unknown;
 }
 
 export interface ExplorerTraits {
@@ -38,6 +40,7 @@ const CSS = `
 .embmagic-explorer th, .embmagic-explorer td { text-align: left; padding: 2px 6px; border-bottom: 1px solid var(--jp-border-color2, #e0e0e0); vertical-align: top; }
 .embmagic-explorer td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .embmagic-explorer td.text { white-space: pre-wrap; word-break: break-word; }
+.embmagic-explorer td.text img.thumb { display: block; max-width: 96px; max-height: 96px; margin: 2px 0; }
 .embmagic-explorer .status { color: var(--jp-ui-font-color2, #666); margin-top: 4px; }
 .embmagic-explorer[data-busy="1"] .status::after { content: " · searching…"; }
 .embmagic-error { color: var(--jp-error-color1, #c62828); white-space: pre-wrap; margin-top: 4px; }
@@ -48,7 +51,14 @@ function clampK(value: unknown): number {
   return Number.isFinite(k) ? Math.min(MAX_K, Math.max(1, k)) : 5;
 }
 
-/** Rows of the results table (rank, score to 3 decimals, text), all as text. */
+/** The text cell: an image record's thumbnail above its text (the text stays text). */
+function textCell(row: ExplorerRow): HTMLTableCellElement {
+  const text = String(row.text ?? "");
+  const thumb = row.thumbnail === undefined ? null : thumbnailImage(row.thumbnail, "explorer-thumbnail");
+  return h("td", { className: "text" }, [...(thumb ? [thumb] : []), document.createTextNode(text)]);
+}
+
+/** Rows of the results table (rank, score to 3 decimals, text; thumbnails of image records). */
 export function renderResults(tbody: HTMLTableSectionElement, rows: readonly ExplorerRow[]): void {
   replaceChildren(
     tbody,
@@ -56,7 +66,7 @@ export function renderResults(tbody: HTMLTableSectionElement, rows: readonly Exp
       h("tr", { testid: "explorer-row" }, [
         h("td", { className: "num", text: String(row.rank) }),
         h("td", { className: "num", text: formatScore(row.score) }),
-        h("td", { className: "text", text: String(row.text ?? "") }),
+        textCell(row),
       ]),
     ),
   );

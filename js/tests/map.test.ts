@@ -559,6 +559,32 @@ describe("map widget (fake scatterplot)", () => {
     expect(HOVER_CHUNK).toBeLessThanOrEqual(1024);
   });
 
+  it("shows an image record's thumbnail in the tooltip, built from checked parts", async () => {
+    const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC";
+    const { fake } = setup((name, msg) => {
+      if (name !== "hover_texts") return { ok: true };
+      const { start, count } = msg as { start: number; count: number };
+      const rows = Array.from({ length: count }, (_, i) => start + i);
+      const thumbs = [{ mime: "image/png", base64: png }, null, { mime: "image/svg+xml", base64: png }, { mime: "image/png", base64: 'x" onerror="1' }];
+      return { ok: true, start, texts: rows.map((r) => (r === 0 ? HOSTILE : `photo ${r}`)), ids: rows, thumbnails: rows.map((r) => thumbs[r]) };
+    });
+    await flush();
+    fake.emit("pointOver", 0);
+    await flush();
+    const tooltip = byTestId(el, "map-tooltip");
+    const img = tooltip.querySelector("img") as HTMLImageElement;
+    expect(img.dataset.testid).toBe("map-thumbnail");
+    expect(img.getAttribute("src")).toBe(`data:image/png;base64,${png}`);
+    expect(img.getAttribute("alt")).toBe("");
+    expect(tooltip.textContent).toBe(`0${HOSTILE}`); // the text stays text
+    expect(tooltip.querySelector("script")).toBeNull();
+    for (const row of [1, 2, 3]) {
+      fake.emit("pointOver", row); // no thumbnail, an SVG, bytes that are not base64
+      expect(tooltip.textContent).toBe(`${row}photo ${row}`);
+      expect(tooltip.querySelector("img")).toBeNull();
+    }
+  });
+
   it("shows a failed hover chunk in the error line", async () => {
     const { fake } = setup((name) => (name === "hover_texts" ? { ok: false, error: "row 9 is not on this map (0..3)" } : { ok: true }));
     await flush();

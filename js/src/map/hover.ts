@@ -12,6 +12,8 @@ export interface HoverInfo {
   text: string;
   collection?: string;
   id?: unknown;
+  /** an image record's thumbnail `{mime, base64}` as Python sent it (checked when shown) */
+  thumbnail?: unknown;
 }
 
 export interface HoverCallbacks {
@@ -26,12 +28,13 @@ export interface HoverCallbacks {
 }
 
 /**
- * The rows of a `hover_texts` reply `{start, texts, collections?, ids?}` (parallel lists), or an
- * Error saying what is wrong with it.
+ * The rows of a `hover_texts` reply `{start, texts, collections?, ids?, thumbnails?}` (parallel
+ * lists; `thumbnails` only when a row of the chunk is an image record), or an Error saying what
+ * is wrong with it.
  */
 export function chunkRows(reply: unknown, start: number, count: number): HoverInfo[] {
   const r = (typeof reply === "object" && reply !== null ? reply : {}) as Record<string, unknown>;
-  const { texts, collections, ids } = r;
+  const { texts, collections, ids, thumbnails } = r;
   if (r.start !== start || !Array.isArray(texts) || texts.length === 0 || texts.length > count) {
     throw new Error(`hover_texts: malformed reply from Python for rows ${start}..${start + count - 1}`);
   }
@@ -40,6 +43,7 @@ export function chunkRows(reply: unknown, start: number, count: number): HoverIn
     text: String(text ?? ""),
     collection: Array.isArray(collections) && typeof collections[i] === "string" ? collections[i] : undefined,
     id: Array.isArray(ids) ? ids[i] : undefined,
+    ...(Array.isArray(thumbnails) && thumbnails[i] ? { thumbnail: thumbnails[i] } : {}),
   }));
 }
 

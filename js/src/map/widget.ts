@@ -2,7 +2,7 @@
 // (regl-scatterplot in the bundle, a fake in the unit tests).
 import { decodeOptional, encodeRows } from "../buffers";
 import { Channel, messageOf, TIMEOUTS } from "../call";
-import { controlsCss, ErrorLine, guardControls, h, keepMouseInside, replaceChildren, safeColor, style } from "../dom";
+import { controlsCss, ErrorLine, guardControls, h, keepMouseInside, replaceChildren, safeColor, style, thumbnailImage } from "../dom";
 import { modeSelect, showModes } from "../modes";
 import { subscribe } from "../model";
 import type { Cleanup, RenderProps } from "../types";
@@ -42,6 +42,7 @@ const CSS = `${controlsCss(".embmagic-map")}
 .embmagic-map .query .label { position: absolute; left: 14px; top: -10px; padding: 0 4px; background: var(--jp-layout-color0, #fff); color: #d50000; font-weight: 600; border-radius: 3px; max-width: 240px; overflow: hidden; text-overflow: ellipsis; }
 .embmagic-map .tooltip { position: absolute; z-index: 2; max-width: 360px; padding: 4px 8px; border-radius: 4px; pointer-events: none; background: var(--jp-layout-color1, #fff); border: 1px solid var(--jp-border-color1, #bbb); box-shadow: 0 2px 6px rgba(0,0,0,0.2); white-space: pre-wrap; word-break: break-word; }
 .embmagic-map .tooltip .where { color: var(--jp-ui-font-color2, #666); font-size: 11px; }
+.embmagic-map .tooltip img.thumb { display: block; max-width: 128px; max-height: 128px; margin: 2px 0; image-rendering: auto; }
 .embmagic-map .legend { display: flex; flex-wrap: wrap; gap: 4px 12px; margin-top: 4px; }
 .embmagic-map .legend .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 4px; vertical-align: middle; }
 .embmagic-map ol.hits { margin: 4px 0; padding: 0; list-style: none; max-height: 200px; overflow: auto; }
@@ -322,10 +323,16 @@ export function renderMap({ model, el }: RenderProps<MapTraits>, create: CreateS
     show: (info) => {
       tooltip.dataset.row = String(info.row);
       const where = [info.collection, info.id === undefined || info.id === null ? "" : String(info.id)].filter(Boolean).join("/");
+      const thumb = info.thumbnail === undefined ? null : thumbnailImage(info.thumbnail, "map-thumbnail");
       replaceChildren(tooltip, [
         ...(where ? [h("div", { className: "where", text: where })] : []),
+        ...(thumb ? [thumb] : []),
         h("div", { className: "text", text: info.text }),
       ]);
+      // an image loads after the tooltip was placed: place it again with its real size
+      thumb?.addEventListener("load", () => {
+        if (!tooltip.hidden && tooltip.dataset.row === String(info.row)) placeTooltip();
+      });
       tooltip.hidden = false;
       placeTooltip();
     },

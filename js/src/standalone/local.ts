@@ -15,11 +15,13 @@ export interface SavedArray {
   shape: number[];
 }
 
-/** Every row's hover text, collection and id (parallel lists, in row order). */
+/** Every row's hover text, collection and id (parallel lists, in row order); `thumbnails`
+ * (parallel, null for rows without) when some row is an image record. */
 export interface HoverData {
   texts: string[];
   collections: string[];
   ids: unknown[];
+  thumbnails?: unknown[];
 }
 
 export type Reply = Record<string, unknown>;
@@ -163,6 +165,9 @@ export class LocalMap {
     if (hover.collections.length !== n || hover.ids.length !== n) {
       throw new Error(`hover data: ${n} texts, ${hover.collections.length} collections, ${hover.ids.length} ids`);
     }
+    if (hover.thumbnails !== undefined && (!Array.isArray(hover.thumbnails) || hover.thumbnails.length !== n)) {
+      throw new Error(`hover data: ${n} texts but thumbnails for ${Array.isArray(hover.thumbnails) ? hover.thumbnails.length : "no"} rows`);
+    }
   }
 
   get size(): number {
@@ -197,16 +202,19 @@ export class LocalMap {
     this.checkRow(start);
     if (!(count >= 1 && count <= HOVER_LIMIT)) throw new Error(`hover_texts takes 1 to ${HOVER_LIMIT} rows, got ${count}`);
     const end = Math.min(start + count, this.size);
-    const { texts, collections, ids } = this.hover;
-    return { start, texts: texts.slice(start, end), collections: collections.slice(start, end), ids: ids.slice(start, end) };
+    const { texts, collections, ids, thumbnails } = this.hover;
+    const reply: Reply = { start, texts: texts.slice(start, end), collections: collections.slice(start, end), ids: ids.slice(start, end) };
+    const thumbs = thumbnails?.slice(start, end) ?? [];
+    return thumbs.some((t) => t) ? { ...reply, thumbnails: thumbs } : reply;
   }
 
   private hoverRow(msg: Record<string, unknown>): Reply {
     const row = wholeNumber(msg, "row");
     this.checkRow(row);
-    const { texts, collections, ids } = this.hover;
+    const { texts, collections, ids, thumbnails } = this.hover;
     // metadata is not saved in the page (the front end does not show it)
-    return { row, text: texts[row], collection: collections[row], id: ids[row], metadata: {} };
+    const reply: Reply = { row, text: texts[row], collection: collections[row], id: ids[row], metadata: {} };
+    return thumbnails?.[row] ? { ...reply, thumbnail: thumbnails[row] } : reply;
   }
 
   private select(msg: Record<string, unknown>, buffers: DataView[]): Reply {

@@ -1,0 +1,160 @@
+"""Images in a text model's space (CLIP): `%embed COLL --images GLOB`, `%neighbors --image`.
+
+An image record's text is its path; its metadata is core/images.py's record format (path,
+width, height, WebP thumbnail, sha256 of the file's bytes). Images are deduped by that hash, as
+texts are by theirs: an image whose bytes a collection holds is not encoded again, whatever its
+path. Unreadable files are skipped and listed in the summary. A collection holds one model's
+vectors, so a text model and an image model never share one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from embmagic.app.results import EmbedResult, Skipped
+from embmagic.app.session import Session
+from embmagic.errors import InvalidArgumentError
+from embmagic.types import Metadata
+
+if TYPE_CHECKING:
+    from embmagic.core.images import LoadedImage
+    from embmagic.engine import Engine
+    from embmagic.store import BaseCollection
+
+
+def image_paths(pattern: str | PathLike[str] | list[str]) -> list[Path]:
+    """The files named by a glob, path, folder or list of those (none: a one-line error)."""
+    from embmagic.core.documents import expand_paths
+    from embmagic.core.images import require_pillow
+
+    require_pillow()
+    return expand_paths([pattern] if isinstance(pattern, str | PathLike) else list(pattern))
+
+
+def _unreadable(path: Path, exc: BaseException) -> Skipped:
+    text = str(exc).strip()
+    reason = text.splitlines()[0] if text else type(exc).__name__
+    return Skipped(str(path), f"not a readable image ({reason})")
+
+
+def image_engine(session: Session, name: str, model: str | None) -> Engine:
+    """The CLIP engine for `name`: `model`, else the collection's; a text model is refused."""
+    from embmagic.engine.clip import HOW_TO_GET_CLIP
+
+    held = session.collections.get(name)
+    chosen = model or (held.model_id if held is not None else None)
+    if chosen is None:
+        raise InvalidArgumentError(f"--images: {HOW_TO_GET_CLIP}")
+    engine = session.engine(chosen)
+    if engine.modality != "image":
+        where = f"collection {name!r} holds text vectors of {chosen}" if not model else (
+            f"{engine.model_id} is a text model")
+        raise InvalidArgumentError(f"{where}; {HOW_TO_GET_CLIP}")
+    return engine
+
+
+def held_digests(collection: BaseCollection | None) -> dict[str, int]:
+    """sha256 of each image record's bytes -> its id."""
+    out: dict[str, int] = {}
+    if collection is None or not len(collection):
+        return out
+    for chunk in collection.iter_chunks(10_000):
+        for id_, meta in zip(chunk.ids.tolist(), chunk.metadata_json, strict=True):
+            digest = json.loads(meta).get("sha256") if meta else None
+            if isinstance(digest, str):
+                out.setdefault(digest, int(id_))
+    return out
+
+
+def embed_images(session: Session, name: str, pattern: str | PathLike[str] | list[str], *,
+                 model: str | None = None, meta: Metadata | None = None) -> EmbedResult:
+    """Encode the images `name` does not hold yet (by the hash of their bytes) and add them.
+
+    Files stream through in batches of the engine's batch size: only one batch of decoded
+    images is in memory, and a file whose bytes are held is never decoded."""
+    from embmagic.app.ingest import _ingest, _register
+    from embmagic.core.images import digest, read_image
+
+    start = time.perf_counter()
+    ingest = _ingest(session, name)
+    engine = image_engine(session, name, model)
+    ingest.check_model(engine.model_id, engine.dim)
+    paths = image_paths(pattern)
+    held = held_digests(ingest.collection)
+    seen: set[str] = set()
+    skipped: list[Skipped] = []
+    batch: list[LoadedImage] = []
+    before = engine.encoded_count
+
+    def flush() -> None:
+        if batch:
+            vectors = engine.encode_images([i.image for i in batch])
+            metadata: list[Metadata] = [{**i.metadata(), **(meta or {})} for i in batch]
+            # identity is the bytes, not the path: an edited file is a new record (fresh ids)
+            ingest.add([i.path for i in batch], vectors, metadata, engine.model_id,
+                       fresh_ids=True)
+            batch.clear()
+
+    try:
+        for path in paths:
+            try:
+                data = path.read_bytes()
+                key = digest(data)
+                if key in held:
+                    ingest.existing.append(held[key])
+                    continue
+                if key in seen:
+                    continue
+                batch.append(read_image(path, data))
+                seen.add(key)
+            except Exception as exc:  # Pillow raises many kinds for a bad file: skip, say why
+                skipped.append(_unreadable(path, exc))
+                continue
+            if len(batch) >= engine.batch_size:
+                flush()
+        flush()
+    except BaseException:
+        ingest.rollback()
+        raise
+    if not ingest.added and not ingest.existing:
+        reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3])
+        raise InvalidArgumentError(f"no readable image in {pattern!r}: {reasons}")
+    collection = _register(session, ingest)
+    return EmbedResult(
+        collection=name, added=ingest.added, existing=ingest.existing, model=engine.model_id,
+        device=engine.device, seconds=time.perf_counter() - start,
+        total=len(collection) if collection is not None else 0,
+        encoded=engine.encoded_count - before, skipped=skipped,
+    )  # fmt: skip
+
+
+def is_image_collection(collection: BaseCollection) -> bool:
+    """Whether `collection`'s records are images (its first record has the image format)."""
+    if not len(collection):
+        return False
+    first = collection.get(int(collection.ids()[0]))
+    return isinstance(first.metadata.get("sha256"), str) and "thumbnail" in first.metadata
+
+
+def image_vector(session: Session, collection: BaseCollection, image: Any) -> Any:
+    """The query vector of an image (path or PIL image) in `collection`'s space."""
+    engine = session.engine_for(collection)
+    if engine.modality != "image":
+        msg = (f"collection {collection.name!r} holds text vectors of {collection.model_id}: "
+               "--image searches a collection embedded with --images")
+        raise InvalidArgumentError(msg)
+    from embmagic.core.images import read_image, require_pillow
+
+    require_pillow()
+    picture = image
+    if isinstance(image, str | PathLike):
+        try:
+            picture = read_image(image).image
+        except Exception as exc:
+            msg = f"--image {image}: not a readable image ({type(exc).__name__}): give a PNG, "
+            raise InvalidArgumentError(msg + "JPEG, WebP or GIF file") from exc
+    return engine.encode_images([picture])[0]
