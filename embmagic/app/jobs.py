@@ -29,7 +29,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from embmagic.errors import CollectionBusyError, JobCancelledError
+from embmagic.errors import JobCancelledError
 
 if TYPE_CHECKING:
     from embmagic.app.session import Session
@@ -82,6 +82,11 @@ class Job(Generic[R]):
         if self._status == "running" and self._cancel.is_set():
             return "cancelling"
         return self._status
+
+    @property
+    def finished(self) -> bool:
+        """Whether the job has ended (done, failed or cancelled)."""
+        return self._finished.is_set()
 
     @property
     def error(self) -> BaseException | None:
@@ -158,11 +163,7 @@ class Job(Generic[R]):
 
 def check_free(session: Session, name: str) -> None:
     """CollectionBusyError (one line) while a job of `session` works on collection `name`."""
-    job = session.jobs.get(name)
-    if job is not None and not job._finished.is_set():
-        msg = (f"collection {name!r} is busy: {job.what} is running; wait for it "
-               "(job.result()) or cancel it (job.cancel()) first")
-        raise CollectionBusyError(msg)
+    session.check_free(name)
 
 
 def start_job(session: Session, name: str, what: str, total: int,

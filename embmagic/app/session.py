@@ -7,18 +7,31 @@ which adds the actions) or uses `default_workspace()`. Nothing lives in module g
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from embmagic.app.options import Options
 from embmagic.app.store_dir import Collections, check_store_dir
-from embmagic.errors import CollectionNotFoundError, EmbmagicError, InvalidArgumentError
+from embmagic.errors import (
+    CollectionBusyError,
+    CollectionNotFoundError,
+    EmbmagicError,
+    InvalidArgumentError,
+)
 
 if TYPE_CHECKING:
-    from embmagic.app.jobs import Job
     from embmagic.core.wordspace import WordSpace
     from embmagic.engine import Engine
     from embmagic.engine.cross_encoder import CrossEncoderScorer
     from embmagic.store import BaseCollection
+
+
+class RunningJob(Protocol):
+    """What a session knows of a background job (app/jobs.py's `Job`)."""
+
+    what: str
+
+    @property
+    def finished(self) -> bool: ...
 
 
 class Session:
@@ -32,6 +45,7 @@ class Session:
         self.engines: dict[tuple[str, str], Engine] = {}
         self.word_spaces: dict[str, WordSpace] = {}
         self.rerankers: dict[tuple[str, str], CrossEncoderScorer] = {}
+        self.jobs: dict[str, RunningJob] = {}  # collection name -> its background job (jobs.py)
         if self.options.store_dir:  # from EMBMAGIC_STORE_DIR, which traitlets does not validate
             try:
                 self.collections.attach(check_store_dir(self.options.store_dir))
@@ -54,7 +68,6 @@ class Session:
         """Write collection `name`'s change to `store_dir` (nothing when memory only); `full`:
         a full save (after a change the change log cannot express, such as a reindex)."""
         self.collections.save(name, full=full)
-        self.jobs: dict[str, Job[Any]] = {}  # collection name -> its running background job
 
     def engine(
         self,
@@ -131,11 +144,17 @@ class Session:
             raise InvalidArgumentError(msg)
         self.collections[collection.name] = collection
 
+    def check_free(self, name: str) -> None:
+        """CollectionBusyError (one line) while a background job works on collection `name`."""
+        job = self.jobs.get(name)
+        if job is not None and not job.finished:
+            msg = (f"collection {name!r} is busy: {job.what} is running; wait for it "
+                   "(job.result()) or cancel it (job.cancel()) first")
+            raise CollectionBusyError(msg)
+
     def drop(self, name: str) -> BaseCollection:
         """Remove and return the collection called `name` (refused while a job works on it)."""
-        from embmagic.app.jobs import check_free
-
-        check_free(self, name)
+        self.check_free(name)
         collection = self.collection(name)
         del self.collections[name]
         return collection
