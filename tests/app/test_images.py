@@ -219,3 +219,17 @@ def test_without_pillow_the_error_says_what_to_install(ws, tiny_clip_dir, images
     with pytest.raises(InvalidArgumentError, match=r"pip install 'embmagic\[images\]'"):
         ws.embed_images("photos", str(images_dir["red"]), model=str(tiny_clip_dir))
     assert "photos" not in ws.collections
+
+
+def test_image_searches_are_dense_whatever_the_search_mode_option(ws, tiny_clip_dir, images_dir):
+    ws.embed_images("photos", str(images_dir["red"].parent / "*"), model=str(tiny_clip_dir))
+    assert ws.options.search_mode == "hybrid"  # the default: record texts of images are paths
+    engine = ws.engine(str(tiny_clip_dir))
+    by_text = ws.neighbors("a red square", collection="photos", k=4)
+    query = engine.embed(["a red square"])[0]
+    stored = ws.collections["photos"].vectors_for([h.id for h in by_text])
+    np.testing.assert_allclose([h.score for h in by_text], stored @ query, atol=1e-4)  # cosines
+    before = state(ws, "photos")
+    with pytest.raises(InvalidArgumentError, match="searches by meaning only: drop --mode"):
+        ws.neighbors(image=str(images_dir["green"]), collection="photos", mode="hybrid")
+    assert state(ws, "photos") == before
