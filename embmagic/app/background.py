@@ -49,7 +49,7 @@ def embed_batch_job(session: Session, name: str, batch: Batch, *,
             progress.check()
             chunk = todo.texts[s:s + CHUNK]
             before = engine.encoded_count
-            parts.append(engine.embed(chunk))
+            parts.append(engine.embed(chunk, progress=False))  # the job's bar is the one shown
             encoded += engine.encoded_count - before
             progress.advance(len(chunk))
         progress.check()  # the last point to stop: the commit below is whole or nothing

@@ -111,10 +111,12 @@ class Engine:
             f"backend={self.backend_name!r}, batch_size={self.batch_size})"
         )
 
-    def embed(self, texts: Sequence[str]) -> Vectors:
+    def embed(self, texts: Sequence[str], *, progress: bool | None = None) -> Vectors:
         """Vectors of `texts`, one row each, in order: (n, dim) float32, C-contiguous, unit rows.
 
         Cached texts are not re-encoded; duplicates within the call are encoded once.
+        `progress`: this call's bar (None: the engine's `progress` setting), e.g. False for a
+        background job that draws its own.
         """
         items = _check_texts(texts)
         keys = [(self.model_id, text_hash(t)) for t in items]
@@ -129,20 +131,20 @@ class Engine:
             else:
                 found[key] = row
         if missing:
-            found.update(self._encode_missing(missing))
+            found.update(self._encode_missing(missing, progress))
         out = np.empty((len(items), self.dim), dtype=np.float32)
         for i, key in enumerate(keys):
             out[i] = found[key]
         return out
 
     def _encode_missing(
-        self, missing: dict[tuple[str, str], str]
+        self, missing: dict[tuple[str, str], str], progress: bool | None = None
     ) -> dict[tuple[str, str], Vectors]:
         """Encode unseen texts longest first (little padding), cache them, map key -> row."""
         self.backend.validate(list(missing.values()))  # input order, so errors read naturally
         order = sorted(missing, key=lambda k: -len(missing[k]))
         texts = [missing[k] for k in order]
-        vectors = normalize_rows(self._encode_sorted(texts))
+        vectors = normalize_rows(self._encode_sorted(texts, progress))
         vectors.setflags(write=False)  # rows are cached as views: nobody may write to them
         self.encoded_count += len(texts)
         rows: dict[tuple[str, str], Vectors] = {}
@@ -151,11 +153,11 @@ class Engine:
             rows[key] = row
         return rows
 
-    def _encode_sorted(self, texts: list[str]) -> Vectors:
+    def _encode_sorted(self, texts: list[str], progress: bool | None = None) -> Vectors:
         """Run the backend over batches; on out-of-memory halve the batch and resume."""
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         done = 0
-        with self._progress_bar(len(texts)) as bar:
+        with self._progress_bar(len(texts), progress) as bar:
             while done < len(texts):
                 size = self.batch_size
                 stream = self.backend.encode_batches(_batches(texts, done, size))
@@ -186,8 +188,9 @@ class Engine:
         log.warning("out of memory on %s; batch size now %d", self.device, self.batch_size)
         release_device_memory()
 
-    def _progress_bar(self, total: int) -> AbstractContextManager[Any]:
-        show = self.progress
+    def _progress_bar(self, total: int, progress: bool | None = None
+                      ) -> AbstractContextManager[Any]:
+        show = self.progress if progress is None else progress
         if show is None:
             show = total >= self.progress_threshold
         if not show:

@@ -324,3 +324,24 @@ def test_real_model_job_leaves_the_main_thread_free_and_matches_the_foreground(
     assert [r.text for r in back.records()] == [r.text for r in fore.records()]
     cosines = np.einsum("ij,ij->i", back.vectors_for(ids), fore.vectors_for(ids))
     assert float(cosines.min()) > 0.9999
+
+
+def test_a_job_draws_one_bar_even_when_the_engine_shows_its_own(monkeypatch) -> None:
+    """show_progress=True makes the engine draw a bar per embed call; the job asks for none."""
+    from embmagic.engine.engine import Engine
+
+    calls: list[bool | None] = []
+    original = Engine._progress_bar
+
+    def spy(self: Engine, total: int, progress: bool | None = None) -> object:
+        calls.append(progress)
+        return original(self, total, progress)
+
+    monkeypatch.setattr(Engine, "_progress_bar", spy)
+    ws = Workspace()
+    ws.options.model, ws.options.show_progress = "fake-16", True
+    texts = [f"text number {i}" for i in range(600)]  # three 256-text chunks
+    job = ws.embed("big", texts, background=True)
+    job.result()
+    assert calls and all(p is False for p in calls)  # every chunk's engine bar switched off
+    assert len(ws.collection("big")) == 600
