@@ -50,7 +50,7 @@ def neighbors(
     image query or a collection of images, where it is dense (their record texts are paths).
     `rerank`: a cross-encoder (folder or cached name) that picks the k best of `rerank_depth`
     candidates (default max(50, k)) found by the mode."""
-    from embmagic.app.images import image_vector, is_image_collection
+    from embmagic.app.images import image_vector
     from embmagic.core.neighbors import neighbors as find
 
     if sum(x is not None and x != "" for x in (query, id, image)) > 1:
@@ -60,8 +60,7 @@ def neighbors(
     if id is None and image is None:
         query = check_query(query)
     chosen = session.resolve(collection)
-    dense_only = image is not None or is_image_collection(chosen)
-    how = search_mode(session, mode, default="dense" if dense_only else None)
+    how = search_mode_for(session, chosen, mode, image=image is not None)
     if image is not None and how != "dense":
         raise InvalidArgumentError(f"an image query searches by meaning only: drop --mode {how}")
     vector = image_vector(session, chosen, image) if image is not None else None
@@ -106,6 +105,16 @@ def reranked(result: NeighborsResult, scorer: PairScorer, k: int) -> NeighborsRe
     result.search_scores = [r.similarity for r in ranked]
     result.reranker = scorer.name
     return result
+
+
+def search_mode_for(session: Session, collection: BaseCollection, mode: str | None = None, *,
+                    image: bool = False) -> SearchMode:
+    """`search_mode` for a search of `collection`: with no mode asked for, an image query or a
+    collection of images searches dense (the record texts of images are their paths)."""
+    from embmagic.app.images import is_image_collection
+
+    dense_only = image or is_image_collection(collection)
+    return search_mode(session, mode, default="dense" if dense_only else None)
 
 
 def search_mode(session: Session, mode: str | None, *, default: str | None = None

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import traitlets as t
 
 from embmagic.app.results import NeighborsResult
-from embmagic.app.search import check_query, search_mode
+from embmagic.app.search import check_query, search_mode, search_mode_for
 from embmagic.app.thumbnails import thumbnail_of, without_thumbnail
 from embmagic.app.workspace import Workspace, default_workspace
 from embmagic.errors import InvalidArgumentError
@@ -53,7 +53,8 @@ class Explorer(CommandWidget):
         k: int | None = None,
         mode: str | None = None,
     ) -> None:
-        """`mode`: dense, lexical or hybrid (None: the workspace's search_mode option)."""
+        """`mode`: dense, lexical or hybrid (None: the workspace's search_mode option; dense for
+        a collection of images)."""
         bundle("explorer.js")
         self._ws = workspace if workspace is not None else default_workspace()
         chosen = self._ws.resolve(collection)  # fails now, with the known names, if missing
@@ -62,7 +63,7 @@ class Explorer(CommandWidget):
             {chosen.name: chosen}
         self.hits: NeighborsResult | None = None
         super().__init__(collections=self._names(), collection=chosen.name,
-                         k=k or self._ws.options.k, mode=search_mode(self._ws, mode),
+                         k=k or self._ws.options.k, mode=search_mode_for(self._ws, chosen, mode),
                          modes=[*SEARCH_MODES])  # fmt: skip
         if query:
             self.search(query)

@@ -155,3 +155,7 @@ def test_records_of_embed_images_show_their_webp_thumbnails(
         assert len(thumb["base64"]) <= THUMBNAIL_CHARS
     ex = Explorer("photos", query="a red photo", k=4)
     assert [r["thumbnail"]["mime"] for r in ex.results] == ["image/webp"] * 4
+    # searched by meaning: the search_mode option (hybrid) would match the words of the paths
+    assert magics_of(ip).session.options.search_mode == "hybrid" and ex.mode == "dense"
+    assert [r["id"] for r in ex.results] == [h.id for h in ip.run_line_magic(
+        "neighbors", "a red photo -c photos -k 4 --mode dense")]
