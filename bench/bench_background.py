@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import re
 import statistics
 import sys
 import time
@@ -36,15 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchlib import print_table
 
-
-def lee_sentences() -> list[str]:
-    """Distinct sentences (over 20 characters) of gensim's Lee background corpus."""
-    import gensim
-
-    path = Path(gensim.__file__).parent / "test" / "test_data" / "lee_background.cor"
-    text = path.read_text(encoding="utf-8", errors="replace")
-    parts = (s.strip() for s in re.split(r"(?<=[.!?])\s+", text))
-    return list(dict.fromkeys(s for s in parts if len(s) > 20))
+from embmagic.engine.corpus import lee_sentences
 
 
 def texts(n: int) -> list[str]:
