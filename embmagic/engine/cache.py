@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 
 import numpy as np
@@ -24,6 +25,7 @@ class EmbeddingCache:
 
     Keying on the model id means engines of different models may share one cache safely.
     Stored rows are read-only copies, so callers cannot corrupt the cache by editing results.
+    Thread-safe: a background job and the notebook's own cells share one engine.
     """
 
     def __init__(self, max_entries: int = 200_000) -> None:
@@ -32,6 +34,7 @@ class EmbeddingCache:
             raise ValueError(msg)
         self.max_entries = max_entries
         self._rows: OrderedDict[CacheKey, npt.NDArray[np.float32]] = OrderedDict()
+        self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
@@ -43,13 +46,14 @@ class EmbeddingCache:
 
     def get(self, key: CacheKey) -> npt.NDArray[np.float32] | None:
         """The cached vector (marked most recently used), or None."""
-        row = self._rows.get(key)
-        if row is None:
-            self.misses += 1
-            return None
-        self._rows.move_to_end(key)
-        self.hits += 1
-        return row
+        with self._lock:
+            row = self._rows.get(key)
+            if row is None:
+                self.misses += 1
+                return None
+            self._rows.move_to_end(key)
+            self.hits += 1
+            return row
 
     def put(self, key: CacheKey, vector: npt.NDArray[np.float32], *, copy: bool = True) -> None:
         """Store a vector, evicting the least recently used entries beyond the bound.
@@ -61,12 +65,13 @@ class EmbeddingCache:
         if copy or vector.flags.writeable:
             vector = np.array(vector, dtype=np.float32, copy=True)
             vector.setflags(write=False)
-        row = vector
-        self._rows[key] = row
-        self._rows.move_to_end(key)
-        while len(self._rows) > self.max_entries:
-            self._rows.popitem(last=False)
+        with self._lock:
+            self._rows[key] = vector
+            self._rows.move_to_end(key)
+            while len(self._rows) > self.max_entries:
+                self._rows.popitem(last=False)
 
     def clear(self) -> None:
         """Forget every entry (counters are kept)."""
-        self._rows.clear()
+        with self._lock:
+            self._rows.clear()
