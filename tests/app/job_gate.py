@@ -20,7 +20,7 @@ class Gate:
         self.calls = 0
         self.waiting = threading.Condition()
 
-    def __call__(self, texts: Sequence[str]) -> Any:
+    def __call__(self, texts: Sequence[str], **kwargs: Any) -> Any:
         if threading.current_thread().name.startswith("embmagic job"):
             with self.waiting:
                 self.calls += 1
@@ -28,7 +28,7 @@ class Gate:
             assert self.permits.acquire(timeout=30), "the test never let this chunk run"
             if self.fail_at == self.calls and self.error is not None:
                 raise self.error
-        return self.real(texts)
+        return self.real(texts, **kwargs)
 
     def allow(self, n: int = 1000) -> None:
         for _ in range(n):

@@ -22,10 +22,10 @@ import threading, time
 from embmagic.widgets import Explorer
 engine = get_ipython().magics_manager.registry["EmbMagics"].session.engine("fake-64")
 real_embed = engine.embed
-def slow_embed(texts):  # the job's chunks take 0.2 s each, like a real model on a few CPUs
+def slow_embed(texts, **kwargs):  # 0.2 s per chunk of the job, like a real model on a few CPUs
     if threading.current_thread().name.startswith("embmagic job"):
         time.sleep(0.2)
-    return real_embed(texts)
+    return real_embed(texts, **kwargs)
 engine.embed = slow_embed
 small = [f"small note {i}" for i in range(20)]
 big = [f"big note {i}" for i in range(256 * 100)]
