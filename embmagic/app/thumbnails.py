@@ -10,49 +10,21 @@ only; the front end builds the `data:` URI itself from an allowed MIME type (doc
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from typing import Any
 
+from embmagic.core.images import THUMBNAIL_CHARS, image_mime, thumbnail_parts
+
+__all__ = ["THUMBNAIL_CHARS", "THUMBNAIL_KEY", "image_mime", "thumbnail_of", "without_thumbnail"]
+
 THUMBNAIL_KEY = "thumbnail"
-THUMBNAIL_CHARS = 8192
-"""Most base64 characters (6 KiB of image) one thumbnail may have to be sent to a widget."""
-
-_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
-
-
-def image_mime(head: bytes) -> str | None:
-    """The image type of bytes starting with `head` (its magic number), or None."""
-    for signature, mime in _SIGNATURES:
-        if head.startswith(signature):
-            return mime
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def thumbnail_of(metadata: Mapping[str, Any]) -> dict[str, str] | None:
-    """`{"mime", "base64"}` of a record's thumbnail, or None when it has none to show."""
-    value = metadata.get(THUMBNAIL_KEY)
-    if isinstance(value, str) and value.startswith("data:"):  # a data: URI: its base64 part
-        prefix, _, value = value.partition(",")
-        if not prefix.endswith(";base64"):
-            return None
-    if not isinstance(value, str) or not value or len(value) > THUMBNAIL_CHARS:
-        return None
-    try:
-        head = base64.b64decode(value[:64], validate=True)
-        base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    mime = image_mime(head)
-    return None if mime is None else {"mime": mime, "base64": value}
+    """`{"mime", "base64"}` of a record's thumbnail, or None when it has none to show (the one
+    check: core/images.py `thumbnail_parts`)."""
+    parts = thumbnail_parts(metadata.get(THUMBNAIL_KEY))
+    return None if parts is None else {"mime": parts[0], "base64": parts[1]}
 
 
 def without_thumbnail(metadata: Mapping[str, Any]) -> dict[str, Any]:

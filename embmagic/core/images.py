@@ -7,8 +7,11 @@ An image record's text is the file's path; its metadata holds
 - `thumbnail`: a WebP of at most `THUMBNAIL_PX` pixels a side, base64 (no data: prefix),
 - `sha256`: the hex SHA-256 of the file's bytes, the record's identity (dedupe).
 
-Thumbnails are rendered by our code only (`thumbnail_data_uri`) after they decode as an image,
-never from document text. Pillow is imported lazily.
+Thumbnails are shown by our code only, never from document text: `thumbnail_parts` is the one
+check, for the HTML tables (`thumbnail_data_uri`) and the widgets (app/thumbnails.py). The MIME
+type comes from the bytes' own signature (PNG, JPEG, WebP or GIF, never SVG), the value must be
+base64 and at most `THUMBNAIL_CHARS` long; bytes that then fail to decode show as no picture, and
+an image data URI can carry no markup or script. Pillow is imported lazily (only to read files).
 """
 
 from __future__ import annotations
@@ -30,8 +33,14 @@ if TYPE_CHECKING:
 THUMBNAIL_PX = 64
 THUMBNAIL_FORMAT = "WEBP"
 IMAGE_KEYS = ("path", "width", "height", "thumbnail", "sha256")
-_MIME = {"WEBP": "image/webp", "PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif"}
-_MAX_THUMBNAIL_B64 = 200_000  # a stored thumbnail larger than this is not rendered
+THUMBNAIL_CHARS = 8192
+"""Most base64 characters (6 KiB of image) a thumbnail may have to be shown (ours: ~1 KiB)."""
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
 
 
 @dataclass
@@ -105,24 +114,35 @@ def make_thumbnail(path: str | Path) -> tuple[str, int, int]:
     return loaded.thumbnail, loaded.width, loaded.height
 
 
-def thumbnail_data_uri(value: Any) -> str | None:
-    """A `data:image/...;base64,` URI for a stored thumbnail, only if it decodes as a small
-    image of a known format; None otherwise (so anything else is never put in HTML)."""
-    if not isinstance(value, str) or not value or len(value) > _MAX_THUMBNAIL_B64:
+def image_mime(head: bytes) -> str | None:
+    """The image type of bytes starting with `head` (its magic number), or None."""
+    for signature, mime in _SIGNATURES:
+        if head.startswith(signature):
+            return mime
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def thumbnail_parts(value: Any) -> tuple[str, str] | None:
+    """`(mime, base64)` of a stored thumbnail (base64, or a `data:...;base64,` URI) that may be
+    shown, else None: see the module's docstring."""
+    if isinstance(value, str) and value.startswith("data:"):  # a data: URI: its base64 part
+        prefix, _, value = value.partition(",")
+        if not prefix.endswith(";base64"):
+            return None
+    if not isinstance(value, str) or not value or len(value) > THUMBNAIL_CHARS:
         return None
     try:
-        raw = base64.b64decode(value, validate=True)
+        head = base64.b64decode(value[:64], validate=True)
+        base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         return None
-    try:
-        from PIL import Image as PILImage
+    mime = image_mime(head)
+    return None if mime is None else (mime, value)
 
-        with PILImage.open(io.BytesIO(raw)) as img:
-            fmt = img.format or ""
-            img.verify()
-    except Exception:  # not an image Pillow can read: not rendered
-        return None
-    mime = _MIME.get(fmt)
-    if mime is None:
-        return None
-    return f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}"
+
+def thumbnail_data_uri(value: Any) -> str | None:
+    """The `data:` URI an HTML table shows for a stored thumbnail, or None (`thumbnail_parts`)."""
+    parts = thumbnail_parts(value)
+    return None if parts is None else f"data:{parts[0]};base64,{parts[1]}"

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from embmagic.app import Workspace
+from embmagic.app.thumbnails import thumbnail_of
 from embmagic.core.images import THUMBNAIL_PX, make_thumbnail, thumbnail_data_uri
 from embmagic.errors import InvalidArgumentError, ModelMismatchError
 
@@ -102,7 +103,11 @@ def test_a_thumbnail_that_is_not_an_image_is_never_rendered(ws):
     html = ws.neighbors("plain", collection="notes", k=2)._repr_mimebundle_()["text/html"]
     assert "<img" not in html.replace("&lt;img", "") and "<script" not in html
     assert thumbnail_data_uri('"><script>') is None
-    assert thumbnail_data_uri(base64.b64encode(b"GIF89a not really").decode()) is None
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    assert thumbnail_data_uri(base64.b64encode(svg).decode()) is None  # the type: from the bytes
+    gif = base64.b64encode(b"GIF89a" + bytes(10)).decode()
+    assert thumbnail_data_uri(gif) == f"data:image/gif;base64,{gif}"  # the same rule as widgets
+    assert thumbnail_of({"thumbnail": gif}) == {"mime": "image/gif", "base64": gif}
 
 
 def test_a_text_model_and_an_image_model_never_share_a_collection(ws, tiny_clip_dir,
