@@ -16,7 +16,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from embmagic.app import jobs
-from embmagic.app.ingest import Batch, _ingest, _register
+from embmagic.app.ingest import Batch, _ingest_with_engine, _register
 from embmagic.app.results import EmbedResult, MessageResult
 from embmagic.app.session import Session
 from embmagic.errors import InvalidArgumentError
@@ -35,12 +35,8 @@ def embed_batch_job(session: Session, name: str, batch: Batch, *,
     import numpy as np
 
     start = time.perf_counter()
-    jobs.check_free(session, name)
-    ingest = _ingest(session, name)
+    ingest, engine = _ingest_with_engine(session, name, model)  # refuses a busy collection
     held = ingest.collection
-    engine = session.engine(model or (held.model_id if held is not None else
-                                      session.options.model))  # fmt: skip
-    ingest.check_model(engine.model_id, engine.dim)
     todo = ingest.unseen(batch.texts, batch.metadata)
 
     def work(progress: Progress) -> EmbedResult:

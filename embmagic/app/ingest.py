@@ -170,15 +170,20 @@ def _ingest(session: Session, name: str) -> Ingest:
     return Ingest(name, session.collections.get(name))
 
 
+def _ingest_with_engine(session: Session, name: str, model: str | None) -> tuple[Ingest, Engine]:
+    """The ingest of `name` and the engine it encodes with (`engine_for`; a model other than
+    the collection's is refused)."""
+    ingest = _ingest(session, name)
+    engine = engine_for(session, name, model)
+    ingest.check_model(engine.model_id, engine.dim)
+    return ingest, engine
+
+
 def embed_batch(session: Session, name: str, batch: Batch, *, model: str | None = None
                 ) -> EmbedResult:
     """Encode the texts `name` does not hold yet and add them; register a new collection last."""
     start = time.perf_counter()
-    ingest = _ingest(session, name)
-    held = ingest.collection
-    engine = session.engine(model or (held.model_id if held is not None else
-                                      session.options.model))  # fmt: skip
-    ingest.check_model(engine.model_id, engine.dim)
+    ingest, engine = _ingest_with_engine(session, name, model)
     todo = ingest.unseen(batch.texts, batch.metadata)
     before = engine.encoded_count
     from embmagic.core.text import count_over

@@ -11,7 +11,7 @@ import glob
 import time
 from dataclasses import dataclass, field
 
-from embmagic.app.ingest import Batch, _ingest, _register, chunking, files_batch
+from embmagic.app.ingest import Batch, _ingest_with_engine, _register, chunking, files_batch
 from embmagic.app.results import EmbedResult, Skipped
 from embmagic.app.session import Session
 from embmagic.types import Metadata
@@ -47,11 +47,8 @@ def sync_files(session: Session, name: str, pattern: str, *, chunk: int | None =
     from embmagic.core import sync
 
     start = time.perf_counter()
-    ingest = _ingest(session, name)
+    ingest, engine = _ingest_with_engine(session, name, model)
     held = ingest.collection
-    engine = session.engine(model or (held.model_id if held is not None else
-                                      session.options.model))  # fmt: skip
-    ingest.check_model(engine.model_id, engine.dim)
     chunking(engine, chunk, overlap)  # a bad --chunk/--overlap is refused before any reading
     hashes, unreadable = sync.hash_files(sync.matching_files(pattern))
     plan = sync.plan_sync(held, hashes, keep=unreadable)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from embmagic.engine.backend import Backend
-from embmagic.engine.tokens import TokenCounter, TokenizerCounter, WordCounter
+from embmagic.engine.tokens import TokenCounter, model_token_counter
 from embmagic.errors import InvalidArgumentError
 from embmagic.types import Vectors
 
@@ -49,8 +49,7 @@ class ClipBackend(Backend):
         self.max_tokens = int(limit) if limit else None
 
     def token_counter(self) -> TokenCounter:
-        rust = getattr(getattr(self.model, "tokenizer", None), "backend_tokenizer", None)
-        return TokenizerCounter(rust.to_str()) if rust is not None else WordCounter()
+        return model_token_counter(self.model)
 
     def encode_batch(self, texts: Sequence[str]) -> Vectors:
         if not texts:

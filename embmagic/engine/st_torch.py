@@ -24,7 +24,7 @@ from embmagic.engine.backend import Backend
 from embmagic.engine.device import choose_device
 from embmagic.engine.fast_tokenize import Features, fast_tokenizer_for
 from embmagic.engine.pipeline import Prefetcher
-from embmagic.engine.tokens import TokenCounter, TokenizerCounter, WordCounter
+from embmagic.engine.tokens import TokenCounter, model_token_counter
 from embmagic.errors import ModelNotFoundError
 from embmagic.types import Vectors
 
@@ -69,8 +69,7 @@ class SentenceTransformerBackend(Backend):
 
     def token_counter(self) -> TokenCounter:
         """The model's own tokenizer (its Rust definition), else words."""
-        rust = getattr(getattr(self.model, "tokenizer", None), "backend_tokenizer", None)
-        return TokenizerCounter(rust.to_str()) if rust is not None else WordCounter()
+        return model_token_counter(self.model)
 
     def encode_batch(self, texts: Sequence[str]) -> Vectors:
         if not texts:

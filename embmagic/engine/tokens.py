@@ -44,3 +44,9 @@ class TokenizerCounter:
 
     def __getstate__(self) -> dict[str, Any]:
         return {"_json": self._json, "_tokenizer": None}  # rebuilt where it is unpickled
+
+
+def model_token_counter(model: Any) -> TokenCounter:
+    """A sentence-transformers model's own tokenizer (its Rust definition), else words."""
+    rust = getattr(getattr(model, "tokenizer", None), "backend_tokenizer", None)
+    return TokenizerCounter(rust.to_str()) if rust is not None else WordCounter()

@@ -3,7 +3,7 @@
 // so that hovering never redraws the canvas (regl-scatterplot redraws every point on each mouse
 // move over a point: 0.4-0.8 s per move at a million points in software WebGL, and the hover
 // text's reply from Python waited behind that frame).
-import { screenTransform } from "./view";
+import { dataBounds, screenTransform } from "./view";
 
 /** Points per grid cell on average. */
 const POINTS_PER_CELL = 4;
@@ -23,17 +23,7 @@ export class PointGrid {
     private readonly y: ArrayLike<number>,
   ) {
     const n = x.length;
-    let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
-    for (let i = 0; i < n; i++) {
-      const u = x[i];
-      const v = y[i];
-      if (!Number.isFinite(u) || !Number.isFinite(v)) continue;
-      if (u < x0) x0 = u;
-      if (u > x1) x1 = u;
-      if (v < y0) y0 = v;
-      if (v > y1) y1 = v;
-    }
-    if (!(x0 <= x1)) [x0, x1, y0, y1] = [0, 0, 0, 0];
+    const { x0, x1, y0, y1 } = dataBounds(x, y) ?? { x0: 0, x1: 0, y0: 0, y1: 0 };
     this.side = Math.max(1, Math.ceil(Math.sqrt(n / POINTS_PER_CELL)));
     this.x0 = x0;
     this.y0 = y0;
