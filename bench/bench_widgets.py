@@ -13,7 +13,9 @@ Prints one table:
   move: back to the previous spot), timed in the page from the canvas's pointermove to the
   tooltip showing a row's text (performance.now); p50/p95 of --hovers moves, split into rows
   whose text chunk was fetched from the kernel (`hover_texts`, 512 rows per message) and rows
-  already cached in the page: target p95 <= 50 ms;
+  already cached in the page: target p95 <= 50 ms. Beside it (unless --no-baseline), the same
+  hovers on the same map in a second server started without embmagic.serverext, that is with
+  Nagle's algorithm on the kernel websocket as jupyter_server leaves it;
 - the query box round trip: Enter in `map-query` until `map-hits` is filled, and until the
   highlight is drawn (two animation frames later), measured with performance.now in the page;
   median of --queries queries, against the same query run by `m.query` in the kernel.
@@ -40,6 +42,7 @@ from labkit import JupyterLab, Notebook, check_bundles, launch_browser  # noqa: 
 
 DIM = 64
 PAINT_TIMEOUT_MS = 600_000
+VIEWPORT = {"width": 1280, "height": 900}
 
 SETUP = """\
 %load_ext embmagic
@@ -181,8 +184,9 @@ HOVER_ARM_JS = """([root]) => {
 }"""
 
 
-def hover_latency(nb: Notebook, hovers: int) -> list[tuple[str, ...]]:
-    """Move the mouse to random spots of the painted map; time pointermove -> tooltip text."""
+def hover_latency(nb: Notebook, hovers: int) -> dict[str, list[float]]:
+    """Move the mouse to random spots of the painted map; time pointermove -> tooltip text.
+    The times (ms) of hovers whose chunk came from the kernel (`fetched`) and the rest."""
     import random
 
     root = nb.page.locator('[data-testid=embmagic-map][data-painted="1"]').first  # the one map
@@ -211,23 +215,59 @@ def hover_latency(nb: Notebook, hovers: int) -> list[tuple[str, ...]]:
         chunk = int(run["row"]) // 512
         (cached if chunk in chunks else fetched).append(run["t1"] - run["t0"])
         chunks.add(chunk)
+    return {"fetched": fetched, "cached": cached}
 
-    def pct(values: list[float], q: float) -> float:
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
-    every = fetched + cached
-    size = f"{len(every)} hovers"
-    p95 = pct(every, 0.95)
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def hover_rows(
+    got: dict[str, list[float]], base: dict[str, list[float]] | None
+) -> list[tuple[str, ...]]:
+    """Table rows: embmagic's hovers (TCP_NODELAY on the kernel websocket, embmagic.serverext)
+    beside the same hovers on a server without it (jupyter_server's default), when measured."""
+    got = {**got, "every": got["fetched"] + got["cached"]}
+    base = None if base is None else {**base, "every": base["fetched"] + base["cached"]}
+
+    def cell(values: list[float]) -> str:
+        return f"{pct(values, 0.5):.0f} / {pct(values, 0.95):.0f} ms"
+
+    def side(key: str) -> tuple[str, str]:
+        if base is None:
+            return "", ""
+        ratio = pct(got[key], 0.95) / pct(base[key], 0.95)
+        return f"Nagle on: {cell(base[key])}", f"{ratio:.2f}x p95"
+
+    p95 = pct(got["every"], 0.95)
     return [
-        ("hover -> tooltip text, p50 / p95", size, f"{pct(every, 0.5):.0f} / {p95:.0f} ms", "",
-         "", "target p95 <= 50 ms " + ("OK" if p95 <= 50 else "MISSED")),
-        ("  rows whose chunk came from the kernel", f"{len(fetched)}",
-         f"{pct(fetched, 0.5):.0f} / {pct(fetched, 0.95):.0f} ms", "", "",
-         "one hover_texts message (512 rows)"),
-        ("  rows already cached in the page", f"{len(cached)}",
-         f"{pct(cached, 0.5):.0f} / {pct(cached, 0.95):.0f} ms", "", "", "no message"),
+        ("hover -> tooltip text, p50 / p95", f"{len(got['every'])} hovers", cell(got["every"]),
+         *side("every"), "target p95 <= 50 ms " + ("OK" if p95 <= 50 else "MISSED")),
+        ("  rows whose chunk came from the kernel", f"{len(got['fetched'])}", cell(got["fetched"]),
+         *side("fetched"), "one hover_texts message (512 rows)"),
+        ("  rows already cached in the page", f"{len(got['cached'])}", cell(got["cached"]),
+         *side("cached"), "no message"),
     ]  # fmt: skip
+
+
+def baseline_hovers(context_of: Any, points: int, hovers: int) -> dict[str, list[float]]:
+    """The same map and hovers on a server without embmagic.serverext: Nagle's algorithm on
+    the kernel websocket, as jupyter_server leaves it."""
+    off = {"embmagic.serverext": False}
+    with tempfile.TemporaryDirectory() as tmp, JupyterLab(Path(tmp), server_extensions=off) as lab:
+        context = context_of()
+        nb = Notebook.open(lab, context, "bench_widgets_nagle")
+        nb.run(SETUP)
+        nb.run(BIG.format(n=points, dim=DIM), timeout_ms=PAINT_TIMEOUT_MS)
+        index = nb.start(MAP)
+        root = nb.output(index).locator('[data-testid=embmagic-map][data-painted="1"]')
+        root.wait_for(timeout=PAINT_TIMEOUT_MS)
+        nb.wait(index, timeout_ms=PAINT_TIMEOUT_MS)
+        got = hover_latency(nb, hovers)
+        nb.close()
+        context.close()
+    return got
 
 
 def query_round_trip(nb: Notebook, n: int, queries: int) -> list[tuple[str, ...]]:
@@ -283,13 +323,19 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=5, help="query-box round trips")
     parser.add_argument("--hovers", type=int, default=60, help="hovers on the big map")
     parser.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="skip the hovers on a second server with Nagle's algorithm on (jupyter's default)",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help="20,000 points, 10,000 records, 3 queries (CI smoke run)",
     )
     args = parser.parse_args()
     points, query_n, queries, hovers = (
-        (20_000, 10_000, 3, 10) if args.quick
+        (20_000, 10_000, 3, 10)
+        if args.quick
         else (args.points, args.query_n, args.queries, args.hovers)
     )
     check_bundles()
@@ -299,17 +345,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, JupyterLab(Path(tmp)) as lab, \
             sync_playwright() as p:  # fmt: skip
         browser = launch_browser(p)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context = browser.new_context(viewport=VIEWPORT)
         t = time.perf_counter()
         nb = Notebook.open(lab, context, "bench_widgets", before_load=counter.attach)
         nb.run(SETUP)
         print(f"JupyterLab {lab.base}, Chromium {browser.version}; {DIM}-d random unit vectors; "
               f"page + kernel ready in {time.perf_counter() - t:.1f} s\n")  # fmt: skip
         rows = first_paint(nb, counter, points)
-        rows += hover_latency(nb, hovers)
+        hovered = hover_latency(nb, hovers)
         rows += query_round_trip(nb, query_n, queries)
         nb.close()
         context.close()
+        base = None
+        if not args.no_baseline:
+            base = baseline_hovers(lambda: browser.new_context(viewport=VIEWPORT), points, hovers)
+        rows[len(rows) - 2 : len(rows) - 2] = hover_rows(hovered, base)
         browser.close()
     print_table(("measure", "N", "embmagic", "baseline", "ratio", "notes"), rows)
 

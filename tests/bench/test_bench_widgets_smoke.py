@@ -26,4 +26,6 @@ def test_widgets_bench_quick_prints_table() -> None:
     out = done.stdout
     assert re.search(r"first paint \(created -> painted\)\s+20,000\s+[\d.]+ s", out), out
     assert re.search(r"kernel -> browser bytes\s+20,000\s+[\d.]+ MB\s+raw [\d.]+ MB\s+[\d.]+x", out)
+    hover = r"hover -> tooltip text, p50 / p95\s+\d+ hovers\s+\d+ / \d+ ms\s+Nagle on: \d+ / \d+ ms"
+    assert re.search(hover, out), out
     assert re.search(r"query box -> hits listed .*\s+10,000\s+\d+ ms", out), out

@@ -137,7 +137,15 @@ class JupyterLab:
     user's own Jupyter set-up plays no part and nothing is left behind.
     """
 
-    def __init__(self, root: Path, *, host: str = "lab", start_timeout: float = 90.0) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        host: str = "lab",
+        start_timeout: float = 90.0,
+        extra_args: tuple[str, ...] = (),
+        server_extensions: dict[str, bool] | None = None,
+    ) -> None:
         if host not in HOSTS:
             raise HarnessError(f"unknown host {host!r}: one of {', '.join(HOSTS)}")
         self.host = host
@@ -146,6 +154,9 @@ class JupyterLab:
         self.token = uuid.uuid4().hex
         self.base = f"http://127.0.0.1:{self.port}"
         self.start_timeout = start_timeout
+        self.extra_args = extra_args
+        # jupyter_lsp off: no language-server probing; others as asked (True/False by name)
+        self.server_extensions = {"jupyter_lsp": False, **(server_extensions or {})}
         home = root / ".home"
         names = ("config", "runtime", "settings", "workspaces", "ipython", "data")
         self.dirs = {name: home / name for name in names}
@@ -184,13 +195,14 @@ class JupyterLab:
             "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.root}", "--ServerApp.open_browser=False",
             "--ServerApp.allow_root=True",  # CI containers run as root
-            "--ServerApp.jpserver_extensions={'jupyter_lsp': False}",
+            f"--ServerApp.jpserver_extensions={self.server_extensions!r}",
             f"--{app}.expose_app_in_browser=True",
             f"--{app}.workspaces_dir={self.dirs['workspaces']}",
             *(["--LabApp.extension_manager=readonly", "--LabApp.news_url=None",
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
               if self.host == "lab" else []),
             "--KernelSpecManager.ensure_native_kernel=True",
+            *self.extra_args,
         ]  # fmt: skip
         log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
