@@ -21,6 +21,7 @@ from embmagic.errors import InvalidArgumentError
 from embmagic.types import Metadata
 
 if TYPE_CHECKING:
+    from embmagic.app.sync import SyncResult
     from embmagic.core.images import LoadedImage
     from embmagic.engine import Engine
     from embmagic.store import BaseCollection
@@ -129,6 +130,67 @@ def embed_images(session: Session, name: str, pattern: str | PathLike[str] | lis
         device=engine.device, seconds=time.perf_counter() - start,
         total=len(collection) if collection is not None else 0,
         encoded=engine.encoded_count - before, skipped=skipped,
+    )  # fmt: skip
+
+
+def sync_images(session: Session, name: str, pattern: str | PathLike[str] | list[str], *,
+                model: str | None = None, meta: Metadata | None = None) -> SyncResult:
+    """`%embed COLL --images GLOB --sync`: make the image records match the files now.
+
+    As `--files --sync` does (core/sync.py), with the path as a record's identity: a file
+    whose bytes still hash to its record's `sha256` is neither read nor encoded, an edited one
+    has its record replaced, a record whose file no longer matches is removed. Two files with
+    the same bytes each own a record here. Unreadable files keep their records. Everything is
+    encoded before the collection changes, and the change is all or nothing."""
+    import numpy as np
+
+    from embmagic.app.ingest import _ingest, _register
+    from embmagic.app.sync import SyncResult
+    from embmagic.core import sync
+    from embmagic.core.images import read_image
+
+    start = time.perf_counter()
+    ingest = _ingest(session, name)
+    engine = image_engine(session, name, model)
+    ingest.check_model(engine.model_id, engine.dim)
+    hashes, unreadable = sync.hash_files(str(p) for p in image_paths(pattern))
+    plan = sync.plan_sync(ingest.collection, hashes, keep=unreadable, hash_key="sha256")
+    skipped = [Skipped(path, reason) for path, reason in unreadable.items()]
+    paths: list[str] = []
+    metadata: list[Metadata] = []
+    blocks: list[Any] = []
+    batch: list[LoadedImage] = []
+    before = engine.encoded_count
+
+    def flush() -> None:
+        if batch:
+            blocks.append(engine.encode_images([i.image for i in batch]))
+            paths.extend(i.path for i in batch)
+            metadata.extend({**i.metadata(), **(meta or {})} for i in batch)
+            batch.clear()
+
+    for path in plan.to_read:
+        try:
+            batch.append(read_image(path))
+        except Exception as exc:  # Pillow raises many kinds for a bad file: skip, say why
+            skipped.append(_unreadable(Path(path), exc))
+            continue
+        if len(batch) >= engine.batch_size:
+            flush()
+    flush()
+    plan.drop_unread(s.path for s in skipped)
+    if ingest.collection is None and not paths:
+        reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3])
+        raise InvalidArgumentError(f"no readable image in {pattern!r}: {reasons}")
+    vectors = np.concatenate(blocks) if blocks else None
+    removed = sync.commit(ingest, paths, vectors, metadata, engine.model_id, plan.stale_ids)
+    collection = _register(session, ingest, changed=removed > 0)
+    return SyncResult(
+        collection=name, added=ingest.added, existing=[], model=engine.model_id,
+        device=engine.device, seconds=time.perf_counter() - start,
+        total=len(collection) if collection is not None else 0,
+        encoded=engine.encoded_count - before, skipped=skipped, unchanged=plan.unchanged,
+        new=plan.new, updated=plan.updated, removed_files=plan.removed, removed=removed,
     )  # fmt: skip
 
 

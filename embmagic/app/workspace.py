@@ -87,11 +87,15 @@ class Workspace(Session):
         return self.embed_batch(collection, batch, model=model, background=background)
 
     def embed_images(self, collection: str, pattern: str | os.PathLike[str] | list[str], *,
-                     model: str | None = None, meta: Metadata | None = None) -> EmbedResult:
+                     model: str | None = None, meta: Metadata | None = None,
+                     sync: bool = False) -> EmbedResult:
         """Embed image files matching a glob with a CLIP model (`%embed COLL --images GLOB
-        --model clip-ViT-B-32`): records are their paths, thumbnails and sizes (docs/images.md)."""
-        from embmagic.app.images import embed_images
+        --model clip-ViT-B-32`): records are their paths, thumbnails and sizes (docs/images.md).
+        `sync`: make the collection's image records match the files (`--sync`)."""
+        from embmagic.app.images import embed_images, sync_images
 
+        if sync:
+            return sync_images(self, collection, pattern, model=model, meta=meta)
         return embed_images(self, collection, pattern, model=model, meta=meta)
 
     def embed_batch(self, collection: str, batch: ingest.Batch, *, model: str | None = None,

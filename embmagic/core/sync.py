@@ -1,4 +1,5 @@
-"""Bringing a collection in line with a set of files (`%embed COLL --files GLOB --sync`).
+"""Bringing a collection in line with a set of files (`%embed COLL --files GLOB --sync`, and
+`--images GLOB --sync`, whose records carry the hash as `sha256`).
 
 Each record made from a file carries the file's SHA-256 in its metadata (`file_sha256`), next to
 its `path`. A sync hashes every matching file and compares:
@@ -92,8 +93,9 @@ class SyncPlan:
 
 
 def plan_sync(collection: BaseCollection | None, hashes: dict[str, str],
-              keep: Iterable[str] = ()) -> SyncPlan:
-    """Compare the files' current hashes (in glob order) with the records' `path`/`file_sha256`.
+              keep: Iterable[str] = (), hash_key: str = HASH_KEY) -> SyncPlan:
+    """Compare the files' current hashes (in glob order) with the records' `path` and hash
+    (`hash_key`: `file_sha256` for documents, `sha256` for image records).
 
     Records without a `path` (cells, `--from` values) are never touched, nor those of the files
     in `keep` (matched but unreadable just now: a sync never drops what it could not check).
@@ -103,7 +105,7 @@ def plan_sync(collection: BaseCollection | None, hashes: dict[str, str],
         path = record.metadata.get("path")
         if isinstance(path, str):
             digests, ids = held.setdefault(path, (set(), []))
-            digests.add(_as_digest(record.metadata.get(HASH_KEY)))
+            digests.add(_as_digest(record.metadata.get(hash_key)))
             ids.append(record.id)
     plan = SyncPlan()
     for path, digest in hashes.items():

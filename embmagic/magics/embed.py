@@ -55,7 +55,9 @@ def run_embed(ws: Workspace, args: argparse.Namespace, body: str | None, shell: 
                               background=args.background)
     _check_line_flags(args, sources)
     if args.images:
-        return ws.embed_images(name, args.images, model=args.model, meta=meta)
+        if args.background:
+            raise InvalidArgumentError("--images runs in the foreground: drop --background")
+        return ws.embed_images(name, args.images, model=args.model, meta=meta, sync=args.sync)
     if args.files:
         return ws.embed_files(name, args.files, chunk=args.chunk, overlap=args.overlap or 0,
                               meta=meta, model=args.model, on=args.on, out=args.out,
@@ -84,8 +86,8 @@ def _check_line_flags(args: argparse.Namespace, sources: list[str]) -> None:
         raise InvalidArgumentError("--split is for text: --images embeds whole images")
     if (args.chunk or args.overlap) and not args.files:
         raise InvalidArgumentError("--chunk/--overlap go with --files GLOB")
-    if args.sync and not args.files:
-        raise InvalidArgumentError("--sync goes with --files GLOB")
+    if args.sync and not (args.files or args.images):
+        raise InvalidArgumentError("--sync goes with --files GLOB or --images GLOB")
 
 
 def current_cell(shell: Any) -> int:

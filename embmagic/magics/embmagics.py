@@ -133,7 +133,8 @@ class EmbMagics(Magics, Options):
               help="cut files into chunks of N model tokens (default: the model's window)")
     @argument("--overlap", type=non_negative_int, metavar="M", help="model tokens chunks share")
     @argument("--sync", action="store_true",
-              help="with --files: replace changed files' records, remove those of files gone")
+              help="with --files or --images: replace changed files' records, remove those "
+                   "of files gone")
     @argument("--cells", action="store_true", help="embed every cell run so far")
     @argument("--on", choices=("local", "ray"), default="local", help="where to embed")
     @argument("--out", metavar="DIR", help="--on ray: folder for the Parquet shards")
