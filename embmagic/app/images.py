@@ -144,8 +144,8 @@ def sync_images(session: Session, name: str, pattern: str | PathLike[str] | list
     encoded before the collection changes, and the change is all or nothing."""
     import numpy as np
 
-    from embmagic.app.ingest import _ingest, _register
-    from embmagic.app.sync import SyncResult
+    from embmagic.app.ingest import _ingest
+    from embmagic.app.sync import finish_sync
     from embmagic.core import sync
     from embmagic.core.images import read_image
 
@@ -184,14 +184,8 @@ def sync_images(session: Session, name: str, pattern: str | PathLike[str] | list
         raise InvalidArgumentError(f"no readable image in {pattern!r}: {reasons}")
     vectors = np.concatenate(blocks) if blocks else None
     removed = sync.commit(ingest, paths, vectors, metadata, engine.model_id, plan.stale_ids)
-    collection = _register(session, ingest, changed=removed > 0)
-    return SyncResult(
-        collection=name, added=ingest.added, existing=[], model=engine.model_id,
-        device=engine.device, seconds=time.perf_counter() - start,
-        total=len(collection) if collection is not None else 0,
-        encoded=engine.encoded_count - before, skipped=skipped, unchanged=plan.unchanged,
-        new=plan.new, updated=plan.updated, removed_files=plan.removed, removed=removed,
-    )  # fmt: skip
+    return finish_sync(session, name, ingest, engine, plan, removed=removed, skipped=skipped,
+                       start=start, encoded_before=before)
 
 
 def is_image_collection(collection: BaseCollection) -> bool:

@@ -10,11 +10,17 @@ from __future__ import annotations
 import glob
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from embmagic.app.ingest import Batch, _ingest_with_engine, _register, chunking, files_batch
 from embmagic.app.results import EmbedResult, Skipped
 from embmagic.app.session import Session
 from embmagic.types import Metadata
+
+if TYPE_CHECKING:
+    from embmagic.core.ingest import Ingest
+    from embmagic.core.sync import SyncPlan
+    from embmagic.engine import Engine
 
 
 @dataclass(repr=False)
@@ -61,12 +67,21 @@ def sync_files(session: Session, name: str, pattern: str, *, chunk: int | None =
     vectors = engine.embed(batch.texts) if batch.texts else None
     removed = sync.commit(ingest, batch.texts, vectors, metadata, engine.model_id,
                           plan.stale_ids)
-    collection = _register(session, ingest, changed=removed > 0)
     skipped = [Skipped(p, r) for p, r in unreadable.items()] + batch.skipped
+    return finish_sync(session, name, ingest, engine, plan, removed=removed, skipped=skipped,
+                       start=start, encoded_before=before)
+
+
+def finish_sync(session: Session, name: str, ingest: Ingest, engine: Engine, plan: SyncPlan, *,
+                removed: int, skipped: list[Skipped], start: float, encoded_before: int
+                ) -> SyncResult:
+    """Register the synced collection with the session and describe what the sync did."""
+    collection = _register(session, ingest, changed=removed > 0)
     return SyncResult(
         collection=name, added=ingest.added, existing=[], model=engine.model_id,
         device=engine.device, seconds=time.perf_counter() - start,
         total=len(collection) if collection is not None else 0,
-        encoded=engine.encoded_count - before, skipped=skipped, unchanged=plan.unchanged,
-        new=plan.new, updated=plan.updated, removed_files=plan.removed, removed=removed,
+        encoded=engine.encoded_count - encoded_before, skipped=skipped,
+        unchanged=plan.unchanged, new=plan.new, updated=plan.updated,
+        removed_files=plan.removed, removed=removed,
     )  # fmt: skip

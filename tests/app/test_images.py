@@ -15,6 +15,7 @@ from embmagic.app import Workspace
 from embmagic.app.thumbnails import thumbnail_of
 from embmagic.core.images import THUMBNAIL_PX, make_thumbnail, thumbnail_data_uri
 from embmagic.errors import InvalidArgumentError, ModelMismatchError
+from tests.app.snapshots import collection_state
 
 
 @pytest.fixture
@@ -22,11 +23,7 @@ def ws() -> Workspace:
     return Workspace()
 
 
-def state(ws: Workspace, name: str) -> object:
-    c = ws.collections[name]
-    records = c.records()
-    return [(r.id, r.text, sorted(r.metadata.items())) for r in records], c.vectors_for(
-        [r.id for r in records]).tobytes()
+state = collection_state
 
 
 def test_images_become_records_with_path_size_and_thumbnail(ws, tiny_clip_dir, images_dir):

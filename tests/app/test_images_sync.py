@@ -13,6 +13,7 @@ from PIL import Image
 
 from embmagic.app import Workspace
 from embmagic.errors import InvalidArgumentError
+from tests.app.snapshots import collection_state, fail_first_call
 
 
 @pytest.fixture
@@ -20,12 +21,7 @@ def ws() -> Workspace:
     return Workspace()
 
 
-def state(ws: Workspace, name: str) -> object:
-    c = ws.collections[name]
-    records = c.records()
-    ids = [r.id for r in records]
-    return [(r.id, r.text, sorted(r.metadata.items())) for r in records], c.vectors_for(
-        ids).tobytes(), c.next_id
+state = collection_state
 
 
 def by_name(ws: Workspace, name: str) -> dict[str, Any]:
@@ -131,18 +127,10 @@ def test_a_failing_encode_changes_nothing(ws, tiny_clip_dir, images_dir, monkeyp
 def test_a_failing_delete_undoes_the_add(ws, tiny_clip_dir, images_dir, monkeypatch):
     glob = str(images_dir["red"].parent / "*")
     ws.embed_images("photos", glob, model=str(tiny_clip_dir), sync=True)
-    records, vectors, _ = state(ws, "photos")  # type: ignore[misc]
+    records, vectors, _ = state(ws, "photos")
     edit_folder(images_dir)
-    coll = ws.collections["photos"]
-    original, calls = coll.delete, []
-
-    def fail_once(ids: Any) -> int:  # the sync's delete fails; the undo's delete works
-        calls.append(list(ids))
-        if len(calls) == 1:
-            raise OSError("disk full")
-        return original(ids)
-
-    monkeypatch.setattr(coll, "delete", fail_once)
+    # the sync's delete fails; the undo's delete works
+    calls = fail_first_call(monkeypatch, ws.collections["photos"], "delete", OSError("disk full"))
     with pytest.raises(OSError, match="disk full"):
         ws.embed_images("photos", glob, sync=True)
     monkeypatch.undo()

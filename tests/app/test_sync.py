@@ -13,6 +13,7 @@ from embmagic.app import Workspace
 from embmagic.core import documents
 from embmagic.core.sync import HASH_KEY, file_sha256
 from embmagic.errors import InvalidArgumentError
+from tests.app.snapshots import fail_first_call
 
 
 @pytest.fixture
@@ -198,16 +199,8 @@ def test_a_failing_delete_undoes_the_add(ws: Workspace, folder: Path,
     ws.embed_files("docs", str(folder / "*"), sync=True)
     before = state(ws)
     (folder / "a.md").write_text("Apples, edited.\n")
-    coll = ws.collection("docs")
-    original, calls = coll.delete, []
-
-    def fail_once(ids: Any) -> int:  # the sync's delete fails; the undo's delete works
-        calls.append(list(ids))
-        if len(calls) == 1:
-            raise Boom("disk full")
-        return original(ids)
-
-    monkeypatch.setattr(coll, "delete", fail_once)
+    # the sync's delete fails; the undo's delete works
+    calls = fail_first_call(monkeypatch, ws.collection("docs"), "delete", Boom("disk full"))
     with pytest.raises(Boom):
         ws.embed_files("docs", str(folder / "*"), sync=True)
     monkeypatch.undo()
