@@ -21,8 +21,10 @@ from embmagic.errors import InvalidArgumentError
 from embmagic.types import Metadata
 
 if TYPE_CHECKING:
+    from embmagic.app.jobs import Job, Progress
     from embmagic.app.sync import SyncResult
     from embmagic.core.images import LoadedImage
+    from embmagic.core.ingest import Ingest
     from embmagic.engine import Engine
     from embmagic.store import BaseCollection
 
@@ -71,59 +73,96 @@ def held_digests(collection: BaseCollection | None) -> dict[str, int]:
     return out
 
 
+IMAGE_BAR_AT = 64
+"""Images at least this many show a progress bar when the progress option is auto (CLIP on a
+CPU encodes a few dozen images a second)."""
+
+
 def embed_images(session: Session, name: str, pattern: str | PathLike[str] | list[str], *,
-                 model: str | None = None, meta: Metadata | None = None) -> EmbedResult:
-    """Encode the images `name` does not hold yet (by the hash of their bytes) and add them.
+                 model: str | None = None, meta: Metadata | None = None,
+                 background: bool = False) -> EmbedResult | Job[EmbedResult]:
+    """Encode the images `name` does not hold yet (by the hash of their bytes) and add them,
+    in one all-or-nothing add at the end; `background`: in a job (app/jobs.py), returned at
+    once. Names, the model and the glob are checked here, in the calling thread.
 
     Files stream through in batches of the engine's batch size: only one batch of decoded
     images is in memory, and a file whose bytes are held is never decoded."""
-    from embmagic.app.ingest import _ingest, _register
-    from embmagic.core.images import digest, read_image
+    from embmagic.app import jobs
+    from embmagic.app.ingest import _ingest
 
     start = time.perf_counter()
-    ingest = _ingest(session, name)
+    ingest = _ingest(session, name)  # refuses a collection a job is writing
     engine = image_engine(session, name, model)
     ingest.check_model(engine.model_id, engine.dim)
     paths = image_paths(pattern)
+    held = ingest.collection
+
+    def work(progress: Progress) -> EmbedResult:
+        return _embed_image_files(session, name, ingest, engine, paths, meta, progress, start,
+                                  str(pattern))
+
+    what = f"embed {len(paths):,} images into {name!r}"
+    show, count = session.options.progress, len(paths)
+    if background:
+        return jobs.start_job(session, name, what, count, work, collection=held,
+                              show_progress=show, unit="image", bar_at=IMAGE_BAR_AT)
+    return jobs.run_here(name, what, count, work, show_progress=show, unit="image",
+                         bar_at=IMAGE_BAR_AT)
+
+
+def _embed_image_files(session: Session, name: str, ingest: Ingest, engine: Engine,
+                       paths: list[Path], meta: Metadata | None, progress: Progress,
+                       start: float, pattern: str) -> EmbedResult:
+    """embed_images' work: read, dedupe, decode and encode batch by batch (a cancel is checked
+    before each batch), then add everything at once."""
+    import numpy as np
+
+    from embmagic.app.ingest import _register
+    from embmagic.core.images import digest, read_image
+
     held = held_digests(ingest.collection)
     seen: set[str] = set()
     skipped: list[Skipped] = []
     batch: list[LoadedImage] = []
+    texts: list[str] = []
+    metadata: list[Metadata] = []
+    blocks: list[Any] = []
     before = engine.encoded_count
 
     def flush() -> None:
         if batch:
-            vectors = engine.encode_images([i.image for i in batch])
-            metadata: list[Metadata] = [{**i.metadata(), **(meta or {})} for i in batch]
-            # identity is the bytes, not the path: an edited file is a new record (fresh ids)
-            ingest.add([i.path for i in batch], vectors, metadata, engine.model_id,
-                       fresh_ids=True)
+            progress.check()
+            blocks.append(engine.encode_images([i.image for i in batch]))
+            texts.extend(i.path for i in batch)
+            metadata.extend({**i.metadata(), **(meta or {})} for i in batch)
+            progress.advance(len(batch))
             batch.clear()
 
-    try:
-        for path in paths:
-            try:
-                data = path.read_bytes()
-                key = digest(data)
+    for path in paths:
+        try:
+            data = path.read_bytes()
+            key = digest(data)
+            if key in held or key in seen:
                 if key in held:
                     ingest.existing.append(held[key])
-                    continue
-                if key in seen:
-                    continue
-                batch.append(read_image(path, data))
-                seen.add(key)
-            except Exception as exc:  # Pillow raises many kinds for a bad file: skip, say why
-                skipped.append(_unreadable(path, exc))
+                progress.advance(1)
                 continue
-            if len(batch) >= engine.batch_size:
-                flush()
-        flush()
-    except BaseException:
-        ingest.rollback()
-        raise
-    if not ingest.added and not ingest.existing:
+            batch.append(read_image(path, data))
+            seen.add(key)
+        except Exception as exc:  # Pillow raises many kinds for a bad file: skip, say why
+            skipped.append(_unreadable(path, exc))
+            progress.advance(1)
+            continue
+        if len(batch) >= engine.batch_size:
+            flush()
+    flush()
+    progress.check()  # the last point to stop: the add below is whole or nothing
+    if not texts and not ingest.existing:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3])
         raise InvalidArgumentError(f"no readable image in {pattern!r}: {reasons}")
+    if texts:
+        # identity is the bytes, not the path: an edited file is a new record (fresh ids)
+        ingest.add(texts, np.concatenate(blocks), metadata, engine.model_id, fresh_ids=True)
     collection = _register(session, ingest)
     return EmbedResult(
         collection=name, added=ingest.added, existing=ingest.existing, model=engine.model_id,

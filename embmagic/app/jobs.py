@@ -168,11 +168,12 @@ def check_free(session: Session, name: str) -> None:
 
 def start_job(session: Session, name: str, what: str, total: int,
               work: Callable[[Progress], R], *, collection: BaseCollection | None = None,
-              show_progress: bool | None = None, unit: str = "text") -> Job[R]:
+              show_progress: bool | None = None, unit: str = "text",
+              bar_at: int = BAR_AT) -> Job[R]:
     """Run `work` in a worker thread on collection `name` (`collection` if it exists already,
     leased to the worker); returns the running Job. One job per name: CollectionBusyError."""
     check_free(session, name)
-    job: Job[R] = Job(what, name, total, _bar(what, total, show_progress, unit))
+    job: Job[R] = Job(what, name, total, _bar(what, total, show_progress, unit, bar_at))
     cleanup = ExitStack()  # run by the worker when it ends: lease released, name freed
     thread = threading.Thread(target=job._run, args=(work, cleanup), daemon=True,
                               name=f"embmagic job: {what}")
@@ -190,14 +191,25 @@ def start_job(session: Session, name: str, what: str, total: int,
     return job
 
 
+def run_here(name: str, what: str, total: int, work: Callable[[Progress], R], *,
+             show_progress: bool | None = None, unit: str = "text", bar_at: int = BAR_AT) -> R:
+    """Run `work` in the calling thread, with the Progress (and bar) a job gives it: a
+    foreground call and its `--background` twin share one work function. Returns what the
+    work returned; raises what it raised."""
+    job: Job[R] = Job(what, name, total, _bar(what, total, show_progress, unit, bar_at))
+    job._run(work, ExitStack())
+    return job.result()
+
+
 def _forget(session: Session, name: str, job: Job[Any]) -> None:
     if session.jobs.get(name) is job:
         del session.jobs[name]
 
 
-def _bar(what: str, total: int, show: bool | None, unit: str) -> Any:
-    """A tqdm.auto bar (made here, in the calling cell), or None when progress is off."""
-    if show is False or (show is None and total < BAR_AT):
+def _bar(what: str, total: int, show: bool | None, unit: str, at: int = BAR_AT) -> Any:
+    """A tqdm.auto bar (made here, in the calling cell), or None when progress is off (or
+    auto, `show` None, and fewer than `at` steps)."""
+    if show is False or (show is None and total < at):
         return None
     from tqdm.auto import tqdm
 

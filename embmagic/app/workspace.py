@@ -88,15 +88,20 @@ class Workspace(Session):
 
     def embed_images(self, collection: str, pattern: str | os.PathLike[str] | list[str], *,
                      model: str | None = None, meta: Metadata | None = None,
-                     sync: bool = False) -> EmbedResult:
+                     sync: bool = False, background: bool = False
+                     ) -> EmbedResult | Job[EmbedResult]:
         """Embed image files matching a glob with a CLIP model (`%embed COLL --images GLOB
         --model clip-ViT-B-32`): records are their paths, thumbnails and sizes (docs/images.md).
-        `sync`: make the collection's image records match the files (`--sync`)."""
+        `sync`: make the collection's image records match the files (`--sync`); `background`:
+        run in a job and return it at once (`--background`)."""
         from embmagic.app.images import embed_images, sync_images
 
         if sync:
+            if background:
+                raise InvalidArgumentError("--sync runs in the foreground: drop --background")
             return sync_images(self, collection, pattern, model=model, meta=meta)
-        return embed_images(self, collection, pattern, model=model, meta=meta)
+        return embed_images(self, collection, pattern, model=model, meta=meta,
+                            background=background)
 
     def embed_batch(self, collection: str, batch: ingest.Batch, *, model: str | None = None,
                     on: str = "local", out: str | None = None, background: bool = False

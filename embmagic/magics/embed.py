@@ -55,9 +55,8 @@ def run_embed(ws: Workspace, args: argparse.Namespace, body: str | None, shell: 
                               background=args.background)
     _check_line_flags(args, sources)
     if args.images:
-        if args.background:
-            raise InvalidArgumentError("--images runs in the foreground: drop --background")
-        return ws.embed_images(name, args.images, model=args.model, meta=meta, sync=args.sync)
+        return ws.embed_images(name, args.images, model=args.model, meta=meta, sync=args.sync,
+                               background=args.background)
     if args.files:
         return ws.embed_files(name, args.files, chunk=args.chunk, overlap=args.overlap or 0,
                               meta=meta, model=args.model, on=args.on, out=args.out,

@@ -10,12 +10,13 @@ import pytest
 
 
 class Gate:
-    """Wraps `engine.embed`: the job's worker thread waits for a permit before each chunk
-    (and fails at chunk `fail_at`); calls from other threads pass straight through."""
+    """Wraps `engine.embed` (or another encoding method): the job's worker thread waits for a
+    permit before each chunk (and fails at chunk `fail_at`); calls from other threads pass
+    straight through."""
 
     def __init__(self, engine: Any, fail_at: int | None = None,
-                 error: Exception | None = None) -> None:
-        self.real, self.fail_at, self.error = engine.embed, fail_at, error
+                 error: Exception | None = None, method: str = "embed") -> None:
+        self.real, self.fail_at, self.error = getattr(engine, method), fail_at, error
         self.permits = threading.Semaphore(0)
         self.calls = 0
         self.waiting = threading.Condition()
@@ -40,8 +41,9 @@ class Gate:
             assert self.waiting.wait_for(lambda: self.calls >= n, timeout=30)
 
 
-def gate(engine: Any, monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> Gate:
-    """Put a Gate in front of `engine.embed` (undone by monkeypatch after the test)."""
-    g = Gate(engine, **kwargs)
-    monkeypatch.setattr(engine, "embed", g)
+def gate(engine: Any, monkeypatch: pytest.MonkeyPatch, method: str = "embed",
+         **kwargs: Any) -> Gate:
+    """Put a Gate in front of `engine.<method>` (undone by monkeypatch after the test)."""
+    g = Gate(engine, method=method, **kwargs)
+    monkeypatch.setattr(engine, method, g)
     return g

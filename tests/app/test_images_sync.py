@@ -145,7 +145,7 @@ def test_nothing_readable_and_nothing_held_is_one_line(ws, tiny_clip_dir, images
     assert "photos" not in ws.collections
 
 
-def test_the_magic_syncs_images_and_refuses_background(ip, tiny_clip_dir, images_dir):
+def test_the_magic_syncs_images(ip, tiny_clip_dir, images_dir):
     from IPython.core.error import UsageError
 
     glob = images_dir["red"].parent / "*"
@@ -153,6 +153,5 @@ def test_the_magic_syncs_images_and_refuses_background(ip, tiny_clip_dir, images
     images_dir["anim"].unlink()
     result = ip.run_line_magic("embed", f"photos --images {glob} --sync")
     assert "files: 3 unchanged, 1 removed · records: +0 −1 (3 records)" in result.plain()
-    with pytest.raises(UsageError, match="--images runs in the foreground: drop --background"):
-        ip.run_line_magic("embed", f"photos --images {glob} --background")
-    assert len(ip.run_line_magic("emb", "list").to_pandas()) >= 1
+    with pytest.raises(UsageError, match="--sync goes with --files GLOB or --images GLOB"):
+        ip.run_line_magic("embed", "photos --cells --sync")
