@@ -150,3 +150,16 @@ def images_dir(tmp_path: Path) -> dict[str, Path]:
     from tests.tiny_clip import draw_images
 
     return draw_images(tmp_path / "images")
+
+
+@pytest.fixture
+def ctrl_c() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt during the test, as in a terminal or a kernel, even when
+    pytest was started with SIGINT ignored (a shell's background job, `cmd &`, ignores it)."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -207,6 +207,7 @@ def test_a_failing_delete_undoes_the_add(ws: Workspace, folder: Path,
     assert state(ws) == before and len(calls) == 2
 
 
+@pytest.mark.usefixtures("ctrl_c")
 def test_ctrl_c_during_the_commit_is_held_until_it_is_done(ws: Workspace, folder: Path,
                                                           monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:

@@ -7,8 +7,11 @@ Without it a widget's reply could wait 40 ms for the browser's delayed ACK (docs
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 from labkit import JupyterLab
@@ -25,8 +28,22 @@ def _open_kernel_websocket(lab: JupyterLab) -> str:
         await asyncio.sleep(1.0)  # the server wires the connection up (`connect`) meanwhile
         ws.close()
 
-    asyncio.run(connect())
+    # in a thread of its own: Playwright's sync API (the browser tests) keeps an event loop
+    # running in this one, and asyncio.run refuses to start a second
+    failed: list[BaseException] = []
+    worker = threading.Thread(target=lambda: _run(connect(), failed))
+    worker.start()
+    worker.join(60)
+    if failed:
+        raise failed[0]
     return str(kernel["id"])
+
+
+def _run(coroutine: Coroutine[Any, Any, None], failed: list[BaseException]) -> None:
+    try:
+        asyncio.run(coroutine)
+    except BaseException as exc:  # raised again in the test's thread
+        failed.append(exc)
 
 
 def _log_line(lab: JupyterLab, needle: str, timeout: float = 30.0) -> str | None:

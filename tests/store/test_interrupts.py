@@ -177,6 +177,7 @@ def test_a_save_interrupted_at_any_line_leaves_the_old_or_the_new_save(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["coll"]  # leftovers cleaned
 
 
+@pytest.mark.usefixtures("ctrl_c")
 def test_a_real_ctrl_c_during_the_commit_is_delivered_after_it() -> None:
     """SIGINT sent while FAISS takes the vectors: KeyboardInterrupt comes once the add is done."""
     import os
