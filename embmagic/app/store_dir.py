@@ -9,7 +9,10 @@ dict. With one (`%config EmbMagics.store_dir = PATH` or `EMBMAGIC_STORE_DIR`):
   use (`%load_ext` stays fast); `summary` reads a manifest for `%emb list` without the vectors;
 - one process writes a folder at a time (`store/lockfile.py`): the first change takes the lock,
   another process that tries to change the store gets a one-line error naming the holder, and
-  can still read every collection.
+  can still read every collection;
+- a process that reads a collection follows the writer: when the save or its log changed on
+  disk since it was read, the next use reads it again (`_followed`; two `stat` calls per use),
+  unless the collection was changed in this process since (never dropped).
 
 Folder names are the collection names percent-encoded (`urllib.parse.quote`), so any name maps
 to one folder and back. Collections that live elsewhere already (on-disk ivfpq, LanceDB) keep
@@ -72,6 +75,9 @@ class Collections(MutableMapping[str, "BaseCollection"]):
         self._saved_ids: dict[str, set[int]] = {}
         """Ids each collection had when last written: the next write logs the difference."""
         self._logged: dict[str, int] = {}
+        self._read_as: dict[str, tuple[DiskState, int | None]] = {}
+        """Each collection's save as this process read it (`disk_state`) and the collection's
+        `revision` then: changes another process makes later are followed (`_followed`)."""
 
     # -- the folder ------------------------------------------------------------------------
 
@@ -95,6 +101,7 @@ class Collections(MutableMapping[str, "BaseCollection"]):
             self._lock.release()
         self.folder, self._lock = folder, lock
         self._saved_ids.clear()
+        self._read_as.clear()
         for name in list(self._loaded):
             self.save(name, full=True)
 
@@ -160,14 +167,19 @@ class Collections(MutableMapping[str, "BaseCollection"]):
     def __getitem__(self, name: str) -> BaseCollection:
         found = self._loaded.get(name)
         if found is not None:
-            return found
+            return self._followed(name, found)
         if self.folder is None or not isinstance(name, str):
             raise KeyError(name)
         path = self.folder / folder_name(name)
         if not path.is_dir():
             raise KeyError(name)
+        return self._read(name, path)
+
+    def _read(self, name: str, path: Path) -> BaseCollection:
+        """Open a collection's save and replay its log."""
         from embmagic.store import changelog, open_collection
 
+        state = disk_state(path)  # before reading: a write meanwhile shows as a change later
         try:
             collection = open_collection(path, name)
             self._logged[name] = changelog.replay(path, collection)
@@ -176,7 +188,34 @@ class Collections(MutableMapping[str, "BaseCollection"]):
             raise StoreFormatError(msg) from None
         self._loaded[name] = collection
         self._saved_ids[name] = {int(i) for i in collection.ids()}
+        self._read_as[name] = (state, getattr(collection, "revision", None))
         return collection
+
+    def _followed(self, name: str, held: BaseCollection) -> BaseCollection:
+        """`held`, or the collection as the folder holds it now when another process has written
+        it since this one read it: a reader follows the writer, and a reader about to write
+        starts from the writer's last state. Only while `held` is as it was read (its
+        `revision`): a collection changed here, written or not (`%embed`, `coll.add`), is this
+        process's own from then on and is never replaced. (Only one process writes a folder,
+        so a collection this process wrote has no other writer to follow.)"""
+        seen = self._read_as.get(name)
+        if seen is None or self.folder is None:
+            return held
+        state, revision = seen
+        if revision is None or getattr(held, "revision", None) != revision:
+            return held
+        path = self.folder / folder_name(name)
+        now = disk_state(path)
+        if now == state:
+            return held
+        if now is None:  # dropped by the writer
+            self._forget(name)
+            raise KeyError(name)
+        try:
+            return self._read(name, path)
+        except (StoreFormatError, OSError):  # caught mid-write: the next use reads it again
+            self._loaded[name] = held
+            return held
 
     def __setitem__(self, name: str, collection: BaseCollection) -> None:
         self.check_writable()
@@ -200,8 +239,12 @@ class Collections(MutableMapping[str, "BaseCollection"]):
             self.check_writable()
             _remove_save(self.folder / folder_name(name))
             changelog.remove(self.folder / folder_name(name))
+        self._forget(name)
+
+    def _forget(self, name: str) -> None:
         self._loaded.pop(name, None)
         self._saved_ids.pop(name, None)
+        self._read_as.pop(name, None)
 
     def __contains__(self, name: object) -> bool:
         if name in self._loaded:
@@ -219,6 +262,28 @@ class Collections(MutableMapping[str, "BaseCollection"]):
     def loaded(self) -> dict[str, BaseCollection]:
         """The collections read so far (in memory), by name."""
         return dict(self._loaded)
+
+
+DiskState = tuple[tuple[int, int, int], tuple[int, int, int] | None] | None
+"""(inode, size, mtime) of a save's manifest and of its change log (None: no log); None: no
+save."""
+
+
+def disk_state(path: Path) -> DiskState:
+    """What a collection's save and log look like on disk now: a full save renames a new folder
+    (a new manifest), a logged change grows the log."""
+    from embmagic.store.changelog import log_path
+    from embmagic.store.persist import MANIFEST
+
+    def stat(file: Path) -> tuple[int, int, int] | None:
+        try:
+            found = file.stat()
+        except FileNotFoundError:
+            return None
+        return found.st_ino, found.st_size, found.st_mtime_ns
+
+    manifest = stat(path / MANIFEST)
+    return None if manifest is None else (manifest, stat(log_path(path)))
 
 
 def _remove_save(path: Path) -> None:

@@ -65,6 +65,11 @@ class Collection(BaseCollection):
     the collection before or after a whole add, never half of one (background jobs, app/jobs.py).
     """
 
+    revision: int = 0
+    """Changes made to this object (adds, deletes, index swaps), counted from 0 however it was
+    made (new or loaded): a store_dir reader reloads a collection from its folder only while
+    this is what it was when read (app/store_dir.py)."""
+
     def __init__(self, name: str, model_id: str, dim: int, kind: str = "flat",
                  **index_params: Any) -> None:
         check_name_and_dim(name, dim)
@@ -173,6 +178,7 @@ class Collection(BaseCollection):
             except BaseException:
                 undo.restore(self)
                 raise
+            self.revision += 1
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -315,6 +321,7 @@ class Collection(BaseCollection):
                 msg = f"collection {self.name!r} changed while its index was rebuilt"
                 raise InvalidArgumentError(msg)
             self._index = fresh
+            self.revision += 1
 
     def faiss_index(self) -> Any:
         """The FAISS index as it would be saved (read it, do not change it): for sizes, tools."""
