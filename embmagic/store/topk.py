@@ -2,7 +2,8 @@
 
 NumPy's `Q @ X.T` runs at sgemm speed. Selecting from every score block with `np.argpartition`
 cost twice the matmul (measured, issue #18), so only the first block is partitioned: after it each
-query has a k-th best score so far, and later blocks are filtered by one comparison against it.
+query has a k-th best score so far, and later blocks are filtered against it (a row maximum
+first, then one comparison over the rows that reach it).
 The few scores that pass are merged in batches, which tightens the thresholds. Scores equal to a
 threshold are kept, so the order is total and exact: score descending, then id ascending.
 """
@@ -40,8 +41,10 @@ def top_k(
         return [(np.empty(0, np.int64), np.empty(0, np.float32)) for _ in range(nq)]
     block = block_rows or max(1024, _BLOCK_CELLS // nq)
     best = _Best(nq, k)
+    out = np.empty((nq, min(block, n)), np.float32)  # one buffer: no new pages per block
     for s in range(0, n, block):
-        scores: Scores = queries @ base[s : s + block].T
+        part = base[s : s + block]
+        scores: Scores = np.matmul(queries, part.T, out=out if len(part) == out.shape[1] else None)
         part_mask = None if mask is None else mask[s : s + block]
         if part_mask is not None:
             scores[:, ~part_mask] = -np.inf
@@ -63,13 +66,23 @@ class _Best:
         self._pending_n = 0
 
     def offer(self, scores: Scores, ids: IdArray, mask: npt.NDArray[np.bool_] | None) -> None:
-        """Keep the cells of a score block that reach their query's current k-th best score."""
-        hit = scores >= self.scores[:, -1:]
+        """Keep the cells of a score block that reach their query's current k-th best score.
+
+        Only the queries whose block maximum reaches their threshold are looked at cell by
+        cell: after the first blocks that is a few of them, and a row maximum costs a twentieth
+        of the comparison and `nonzero` over a whole row (measured: 0.08 s against 2.0 s for
+        1,000 queries x 1M rows)."""
+        kth = self.scores[:, -1]
+        live = np.flatnonzero(scores.max(axis=1) >= kth)
+        if not len(live):
+            return
+        part = scores if len(live) == len(kth) else scores[live]
+        hit = part >= kth[live, None]
         if mask is not None:
             hit &= mask
         rows, cols = np.nonzero(hit)
         if len(rows):
-            self._pending.append((rows, scores[rows, cols], ids[cols]))
+            self._pending.append((live[rows], part[rows, cols], ids[cols]))
             self._pending_n += len(rows)
             if self._pending_n >= self.scores.size:  # merging tightens the thresholds
                 self._merge_pending()
