@@ -194,28 +194,44 @@ class Collections(MutableMapping[str, "BaseCollection"]):
     def _followed(self, name: str, held: BaseCollection) -> BaseCollection:
         """`held`, or the collection as the folder holds it now when another process has written
         it since this one read it: a reader follows the writer, and a reader about to write
-        starts from the writer's last state. Only while `held` is as it was read (its
-        `revision`): a collection changed here, written or not (`%embed`, `coll.add`), is this
-        process's own from then on and is never replaced. (Only one process writes a folder,
-        so a collection this process wrote has no other writer to follow.)"""
-        seen = self._read_as.get(name)
-        if seen is None or self.folder is None:
-            return held
-        state, revision = seen
-        if revision is None or getattr(held, "revision", None) != revision:
-            return held
-        path = self.folder / folder_name(name)
-        now = disk_state(path)
-        if now == state:
+        starts from the writer's last state. KeyError when the writer dropped it."""
+        now = self._changed_on_disk(name, held)
+        if now is False:
             return held
         if now is None:  # dropped by the writer
             self._forget(name)
             raise KeyError(name)
+        assert self.folder is not None  # _changed_on_disk says False without a folder
         try:
-            return self._read(name, path)
+            return self._read(name, self.folder / folder_name(name))
         except (StoreFormatError, OSError):  # caught mid-write: the next use reads it again
             self._loaded[name] = held
             return held
+
+    def _changed_on_disk(self, name: str, held: BaseCollection) -> DiskState | bool:
+        """False while the folder holds `name` as this process read it, else its state now
+        (None: dropped). Also False once `held` changed here (its `revision` moved): a
+        collection changed here, written or not (`%embed`, `coll.add`), is this process's own
+        from then on and is never replaced. (Only one process writes a folder, so a collection
+        this process wrote has no other writer to follow.)"""
+        seen = self._read_as.get(name)
+        if seen is None or self.folder is None:
+            return False
+        state, revision = seen
+        if revision is None or getattr(held, "revision", None) != revision:
+            return False
+        now = disk_state(self.folder / folder_name(name))
+        return False if now == state else now
+
+    def _still_there(self, name: str) -> bool:
+        """Whether a loaded collection still exists (forgotten when the writer dropped it)."""
+        held = self._loaded.get(name)
+        if held is None:
+            return False
+        if self._changed_on_disk(name, held) is None:
+            self._forget(name)
+            return False
+        return True
 
     def __setitem__(self, name: str, collection: BaseCollection) -> None:
         self.check_writable()
@@ -248,16 +264,17 @@ class Collections(MutableMapping[str, "BaseCollection"]):
 
     def __contains__(self, name: object) -> bool:
         if name in self._loaded:
-            return True
+            return self._still_there(name)  # type: ignore[arg-type]  # a key of _loaded: a str
         return (isinstance(name, str) and self.folder is not None
                 and (self.folder / folder_name(name)).is_dir())
 
     def __iter__(self) -> Iterator[str]:
-        yield from self._loaded
+        held = [n for n in list(self._loaded) if self._still_there(n)]
+        yield from held
         yield from (n for n in self.on_disk() if n not in self._loaded)
 
     def __len__(self) -> int:
-        return len(self._loaded) + sum(1 for n in self.on_disk() if n not in self._loaded)
+        return sum(1 for _ in self)
 
     def loaded(self) -> dict[str, BaseCollection]:
         """The collections read so far (in memory), by name."""

@@ -42,10 +42,13 @@ def test_a_reader_follows_logged_changes_full_saves_and_drops(tmp_path: Path) ->
     writer.collection("notes").delete([0])
     writer.persist("notes")
     assert texts(reader, "notes") == ["two", "three"]
+    writer.embed_text("kept", "four")
+    assert sorted(reader.collections) == ["kept", "notes"]
     writer.drop("notes")
+    assert "notes" not in reader.collections and len(reader.collections) == 1
+    assert "notes" not in reader.list_collections().plain()  # listing a dropped one: no error
     with pytest.raises(CollectionNotFoundError):
         reader.collection("notes")
-    assert "notes" not in reader.collections
 
 
 def test_changes_the_reader_has_not_written_are_kept(tmp_path: Path) -> None:
