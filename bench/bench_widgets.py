@@ -129,15 +129,23 @@ class Bytes:
             self.frames += 1
 
 
-def first_paint(nb: Notebook, counter: Bytes, n: int) -> list[tuple[str, ...]]:
+def paint_big_map(nb: Notebook, n: int, counter: Bytes | None = None) -> None:
+    """Make the `n`-point collection, show `Map(big)` and wait for its first paint; `counter`
+    counts the bytes from the map cell's start to that paint."""
     nb.run(BIG.format(n=n, dim=DIM), timeout_ms=PAINT_TIMEOUT_MS)
-    counter.total = counter.frames = 0
-    counter.on = True
+    if counter is not None:
+        counter.total = counter.frames = 0
+        counter.on = True
     index = nb.start(MAP)
     root = nb.output(index).locator('[data-testid=embmagic-map][data-painted="1"]')
     root.wait_for(timeout=PAINT_TIMEOUT_MS)
-    counter.on = False
+    if counter is not None:
+        counter.on = False
     nb.wait(index, timeout_ms=PAINT_TIMEOUT_MS)
+
+
+def first_paint(nb: Notebook, counter: Bytes, n: int) -> list[tuple[str, ...]]:
+    paint_big_map(nb, n, counter)
     got = py(
         nb,
         '{"paint": m.first_paint_ms, "ctor": ctor_ms, "proj": projection_s, '
@@ -259,11 +267,7 @@ def baseline_hovers(context_of: Any, points: int, hovers: int) -> dict[str, list
         context = context_of()
         nb = Notebook.open(lab, context, "bench_widgets_nagle")
         nb.run(SETUP)
-        nb.run(BIG.format(n=points, dim=DIM), timeout_ms=PAINT_TIMEOUT_MS)
-        index = nb.start(MAP)
-        root = nb.output(index).locator('[data-testid=embmagic-map][data-painted="1"]')
-        root.wait_for(timeout=PAINT_TIMEOUT_MS)
-        nb.wait(index, timeout_ms=PAINT_TIMEOUT_MS)
+        paint_big_map(nb, points)
         got = hover_latency(nb, hovers)
         nb.close()
         context.close()

@@ -163,3 +163,14 @@ def ctrl_c() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@pytest.fixture
+def ws() -> Any:
+    """A Workspace on the fast deterministic fake encoder (fake-64), no progress bars."""
+    from embmagic.app import Workspace
+
+    made = Workspace()
+    made.options.model = "fake-64"
+    made.options.show_progress = False
+    return made

@@ -110,34 +110,64 @@ def embed_images(session: Session, name: str, pattern: str | PathLike[str] | lis
                          bar_at=IMAGE_BAR_AT)
 
 
+class _Encoded:
+    """Decoded images encoded a batch of the engine's batch size at a time (one batch of
+    pictures in memory), keeping each one's path, record metadata (plus `meta`) and vector for
+    one add at the end. With `progress`: a cancel is checked before each batch, and the batch
+    counts as done after it."""
+
+    def __init__(self, engine: Engine, meta: Metadata | None,
+                 progress: Progress | None = None) -> None:
+        self.engine, self.meta, self.progress = engine, meta or {}, progress
+        self.paths: list[str] = []
+        self.metadata: list[Metadata] = []
+        self._blocks: list[Any] = []
+        self._batch: list[LoadedImage] = []
+
+    def add(self, image: LoadedImage) -> None:
+        self._batch.append(image)
+        if len(self._batch) >= self.engine.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        batch = self._batch
+        if not batch:
+            return
+        if self.progress is not None:
+            self.progress.check()
+        self._blocks.append(self.engine.encode_images([i.image for i in batch]))
+        self.paths.extend(i.path for i in batch)
+        self.metadata.extend({**i.metadata(), **self.meta} for i in batch)
+        if self.progress is not None:
+            self.progress.advance(len(batch))
+        self._batch = []
+
+    def vectors(self) -> Any:
+        """All vectors in order (None when no image was encoded); flushes the last batch."""
+        import numpy as np
+
+        self.flush()
+        return np.concatenate(self._blocks) if self._blocks else None
+
+
+def _none_readable(pattern: object, skipped: list[Skipped]) -> InvalidArgumentError:
+    reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3])
+    return InvalidArgumentError(f"no readable image in {pattern!r}: {reasons}")
+
+
 def _embed_image_files(session: Session, name: str, ingest: Ingest, engine: Engine,
                        paths: list[Path], meta: Metadata | None, progress: Progress,
                        start: float, pattern: str) -> EmbedResult:
     """embed_images' work: read, dedupe, decode and encode batch by batch (a cancel is checked
     before each batch), then add everything at once."""
-    import numpy as np
-
     from embmagic.app.ingest import _register
     from embmagic.core.images import digest, read_image
 
     held = held_digests(ingest.collection)
     seen: set[str] = set()
     skipped: list[Skipped] = []
-    batch: list[LoadedImage] = []
-    texts: list[str] = []
-    metadata: list[Metadata] = []
-    blocks: list[Any] = []
+    encoded = _Encoded(engine, meta, progress)
     before = engine.encoded_count
-
-    def flush() -> None:
-        if batch:
-            progress.check()
-            blocks.append(engine.encode_images([i.image for i in batch]))
-            texts.extend(i.path for i in batch)
-            metadata.extend({**i.metadata(), **(meta or {})} for i in batch)
-            progress.advance(len(batch))
-            batch.clear()
-
     for path in paths:
         try:
             data = path.read_bytes()
@@ -147,22 +177,20 @@ def _embed_image_files(session: Session, name: str, ingest: Ingest, engine: Engi
                     ingest.existing.append(held[key])
                 progress.advance(1)
                 continue
-            batch.append(read_image(path, data))
+            image = read_image(path, data)
             seen.add(key)
         except Exception as exc:  # Pillow raises many kinds for a bad file: skip, say why
             skipped.append(_unreadable(path, exc))
             progress.advance(1)
             continue
-        if len(batch) >= engine.batch_size:
-            flush()
-    flush()
+        encoded.add(image)  # outside the try: an encoder error is not a bad file
+    vectors = encoded.vectors()
     progress.check()  # the last point to stop: the add below is whole or nothing
-    if not texts and not ingest.existing:
-        reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3])
-        raise InvalidArgumentError(f"no readable image in {pattern!r}: {reasons}")
-    if texts:
+    if vectors is None and not ingest.existing:
+        raise _none_readable(pattern, skipped)
+    if vectors is not None:
         # identity is the bytes, not the path: an edited file is a new record (fresh ids)
-        ingest.add(texts, np.concatenate(blocks), metadata, engine.model_id, fresh_ids=True)
+        ingest.add(encoded.paths, vectors, encoded.metadata, engine.model_id, fresh_ids=True)
     collection = _register(session, ingest)
     return EmbedResult(
         collection=name, added=ingest.added, existing=ingest.existing, model=engine.model_id,
@@ -181,8 +209,6 @@ def sync_images(session: Session, name: str, pattern: str | PathLike[str] | list
     has its record replaced, a record whose file no longer matches is removed. Two files with
     the same bytes each own a record here. Unreadable files keep their records. Everything is
     encoded before the collection changes, and the change is all or nothing."""
-    import numpy as np
-
     from embmagic.app.ingest import _ingest
     from embmagic.app.sync import finish_sync
     from embmagic.core import sync
@@ -195,34 +221,21 @@ def sync_images(session: Session, name: str, pattern: str | PathLike[str] | list
     hashes, unreadable = sync.hash_files(str(p) for p in image_paths(pattern))
     plan = sync.plan_sync(ingest.collection, hashes, keep=unreadable, hash_key="sha256")
     skipped = [Skipped(path, reason) for path, reason in unreadable.items()]
-    paths: list[str] = []
-    metadata: list[Metadata] = []
-    blocks: list[Any] = []
-    batch: list[LoadedImage] = []
+    encoded = _Encoded(engine, meta)
     before = engine.encoded_count
-
-    def flush() -> None:
-        if batch:
-            blocks.append(engine.encode_images([i.image for i in batch]))
-            paths.extend(i.path for i in batch)
-            metadata.extend({**i.metadata(), **(meta or {})} for i in batch)
-            batch.clear()
-
     for path in plan.to_read:
         try:
-            batch.append(read_image(path))
+            image = read_image(path)
         except Exception as exc:  # Pillow raises many kinds for a bad file: skip, say why
             skipped.append(_unreadable(Path(path), exc))
             continue
-        if len(batch) >= engine.batch_size:
-            flush()
-    flush()
+        encoded.add(image)
+    vectors = encoded.vectors()
     plan.drop_unread(s.path for s in skipped)
-    if ingest.collection is None and not paths:
-        reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3])
-        raise InvalidArgumentError(f"no readable image in {pattern!r}: {reasons}")
-    vectors = np.concatenate(blocks) if blocks else None
-    removed = sync.commit(ingest, paths, vectors, metadata, engine.model_id, plan.stale_ids)
+    if ingest.collection is None and vectors is None:
+        raise _none_readable(pattern, skipped)
+    removed = sync.commit(ingest, encoded.paths, vectors, encoded.metadata, engine.model_id,
+                          plan.stale_ids)
     return finish_sync(session, name, ingest, engine, plan, removed=removed, skipped=skipped,
                        start=start, encoded_before=before)
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from embmagic.engine.backend import Backend
-from embmagic.engine.tokens import TokenCounter, model_token_counter
+from embmagic.engine.tokens import TokenCounter, dim_and_window, model_token_counter
 from embmagic.errors import InvalidArgumentError
 from embmagic.types import Vectors
 
@@ -41,12 +41,7 @@ class ClipBackend(Backend):
         self.model = model.eval()
         self.model_id = model_id
         self.device = device
-        get_dim = getattr(model, "get_embedding_dimension", None)
-        if get_dim is None:
-            get_dim = model.get_sentence_embedding_dimension
-        self.dim = int(get_dim())
-        limit = getattr(model, "max_seq_length", None)
-        self.max_tokens = int(limit) if limit else None
+        self.dim, self.max_tokens = dim_and_window(model)
 
     def token_counter(self) -> TokenCounter:
         return model_token_counter(self.model)

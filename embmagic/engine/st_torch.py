@@ -24,7 +24,7 @@ from embmagic.engine.backend import Backend
 from embmagic.engine.device import choose_device
 from embmagic.engine.fast_tokenize import Features, fast_tokenizer_for
 from embmagic.engine.pipeline import Prefetcher
-from embmagic.engine.tokens import TokenCounter, model_token_counter
+from embmagic.engine.tokens import TokenCounter, dim_and_window, model_token_counter
 from embmagic.errors import ModelNotFoundError
 from embmagic.types import Vectors
 
@@ -51,10 +51,7 @@ class SentenceTransformerBackend(Backend):
         self.model = model.eval()
         self.model_id = model_id
         self.device = device
-        get_dim = getattr(model, "get_embedding_dimension", None)  # renamed in ST 6
-        if get_dim is None:
-            get_dim = model.get_sentence_embedding_dimension
-        self.dim = int(get_dim())
+        self.dim, self.max_tokens = dim_and_window(model)
         self.tokenize_group = tokenize_group  # batches per tokenizer call
         self._cuda = device.startswith("cuda")
         if self._cuda:
@@ -64,8 +61,6 @@ class SentenceTransformerBackend(Backend):
         fast = fast_tokenizer_for(model) if fast_tokenize else None
         self._preprocess: Callable[[Sequence[str]], Features] = fast or model.preprocess
         self.fast_tokenize = fast is not None
-        limit = getattr(model, "max_seq_length", None)
-        self.max_tokens = int(limit) if limit else None
 
     def token_counter(self) -> TokenCounter:
         """The model's own tokenizer (its Rust definition), else words."""

@@ -50,3 +50,12 @@ def model_token_counter(model: Any) -> TokenCounter:
     """A sentence-transformers model's own tokenizer (its Rust definition), else words."""
     rust = getattr(getattr(model, "tokenizer", None), "backend_tokenizer", None)
     return TokenizerCounter(rust.to_str()) if rust is not None else WordCounter()
+
+
+def dim_and_window(model: Any) -> tuple[int, int | None]:
+    """A loaded `SentenceTransformer`'s vector size and its window in tokens (None: unbounded)."""
+    get_dim = getattr(model, "get_embedding_dimension", None)  # renamed in ST 6
+    if get_dim is None:
+        get_dim = model.get_sentence_embedding_dimension
+    limit = getattr(model, "max_seq_length", None)
+    return int(get_dim()), int(limit) if limit else None

@@ -15,15 +15,9 @@ from embmagic.app import Workspace
 from embmagic.app.thumbnails import thumbnail_of
 from embmagic.core.images import THUMBNAIL_PX, make_thumbnail, thumbnail_data_uri
 from embmagic.errors import InvalidArgumentError, ModelMismatchError
-from tests.app.snapshots import collection_state
+from tests.app.snapshots import named_state
 
-
-@pytest.fixture
-def ws() -> Workspace:
-    return Workspace()
-
-
-state = collection_state
+state = named_state
 
 
 def test_images_become_records_with_path_size_and_thumbnail(ws, tiny_clip_dir, images_dir):

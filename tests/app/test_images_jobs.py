@@ -13,15 +13,13 @@ from embmagic.app import Workspace
 from embmagic.app.jobs import Job
 from embmagic.errors import CollectionBusyError, JobCancelledError
 from tests.app import job_gate
-from tests.app.snapshots import collection_state
+from tests.app.snapshots import named_state
 
 
 @pytest.fixture
-def ws() -> Workspace:
-    made = Workspace()
-    made.options.show_progress = False
-    made.options.batch_size = 1  # one image per encoding step: a cancel lands between images
-    return made
+def ws(ws: Workspace) -> Workspace:
+    ws.options.batch_size = 1  # one image per encoding step: a cancel lands between images
+    return ws
 
 
 def folder_glob(images_dir: dict[str, Path]) -> str:
@@ -55,7 +53,7 @@ def test_cancel_leaves_the_collection_exactly_as_before(ws, tiny_clip_dir, image
 
     Image.new("RGB", (8, 8), (5, 6, 7)).save(seed)
     ws.embed_images("photos", [str(seed)], model=str(tiny_clip_dir))
-    before = collection_state(ws, "photos")
+    before = named_state(ws, "photos")
     g = job_gate.gate(ws.engine(str(tiny_clip_dir)), monkeypatch, method="encode_images")
     job = ws.embed_images("photos", folder_glob(images_dir), background=True)
     g.allow(2)
@@ -68,7 +66,7 @@ def test_cancel_leaves_the_collection_exactly_as_before(ws, tiny_clip_dir, image
     assert job.wait(30) and job.status == "cancelled"
     with pytest.raises(JobCancelledError, match="'photos' is as it was before"):
         job.result()
-    assert collection_state(ws, "photos") == before and ws.jobs == {}
+    assert named_state(ws, "photos") == before and ws.jobs == {}
 
 
 def test_an_error_mid_job_is_raised_again_and_nothing_changes(ws, tiny_clip_dir, images_dir,

@@ -13,15 +13,9 @@ from PIL import Image
 
 from embmagic.app import Workspace
 from embmagic.errors import InvalidArgumentError
-from tests.app.snapshots import collection_state, fail_first_call
+from tests.app.snapshots import fail_first_call, named_state
 
-
-@pytest.fixture
-def ws() -> Workspace:
-    return Workspace()
-
-
-state = collection_state
+state = named_state
 
 
 def by_name(ws: Workspace, name: str) -> dict[str, Any]:
@@ -127,7 +121,7 @@ def test_a_failing_encode_changes_nothing(ws, tiny_clip_dir, images_dir, monkeyp
 def test_a_failing_delete_undoes_the_add(ws, tiny_clip_dir, images_dir, monkeypatch):
     glob = str(images_dir["red"].parent / "*")
     ws.embed_images("photos", glob, model=str(tiny_clip_dir), sync=True)
-    records, vectors, _ = state(ws, "photos")
+    records, vectors = state(ws, "photos")[:2]
     edit_folder(images_dir)
     # the sync's delete fails; the undo's delete works
     calls = fail_first_call(monkeypatch, ws.collections["photos"], "delete", OSError("disk full"))

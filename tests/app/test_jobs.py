@@ -23,16 +23,9 @@ from embmagic.errors import (
 from embmagic.store import Collection
 from tests.app import job_gate
 from tests.app.job_gate import Gate
+from tests.app.snapshots import collection_state
 
 N = CHUNK * 4 + 17  # five chunks, the last one short
-
-
-@pytest.fixture
-def ws() -> Workspace:
-    made = Workspace()
-    made.options.model = "fake-64"
-    made.options.show_progress = False
-    return made
 
 
 def gate(ws: Workspace, monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> Gate:
@@ -43,12 +36,7 @@ def texts(n: int, tag: str = "t") -> list[str]:
     return [f"{tag} sentence number {i} about topic {i % 7}" for i in range(n)]
 
 
-def state(c: Collection) -> tuple[Any, ...]:
-    """Everything observable about a collection, for before/after comparisons."""
-    records = c.records()
-    ids = [r.id for r in records]
-    vectors = c.vectors_for(ids).tobytes() if ids else b""
-    return ([(r.id, r.text, r.metadata) for r in records], vectors, c.next_id, c.kind, len(c))
+state = collection_state
 
 
 def seeded(ws: Workspace) -> Collection:

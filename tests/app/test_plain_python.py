@@ -32,14 +32,6 @@ def test_widgets_open_on_a_collection_in_a_process_without_ipython() -> None:
     assert out["ws_hits"] == out["map_hits"]  # the workspace ranks as the map's query box
 
 
-@pytest.fixture
-def ws() -> Workspace:
-    made = Workspace()
-    made.options.model = "fake-64"
-    made.options.show_progress = False
-    return made
-
-
 def test_every_magic_is_one_workspace_call(ws: Workspace, tmp_path: Path) -> None:
     first = ws.embed_text("notes", "The cat sleeps.\nThe dog barks.\nFish swim.")
     assert (len(first.added), first.total) == (3, 3)

@@ -17,14 +17,6 @@ from tests.app.snapshots import fail_first_call
 
 
 @pytest.fixture
-def ws() -> Workspace:
-    made = Workspace()
-    made.options.model = "fake-64"
-    made.options.show_progress = False
-    return made
-
-
-@pytest.fixture
 def folder(tmp_path: Path) -> Path:
     (tmp_path / "a.md").write_text("Apples grow on trees.\n\nThey ripen in autumn.\n")
     (tmp_path / "b.txt").write_text("Basil likes sun.\n")

@@ -14,29 +14,14 @@ from embmagic.core.rerank import DEFAULT_DEPTH, rerank, rerank_depth
 from embmagic.engine.cross_encoder import CrossEncoderScorer, load_cross_encoder
 from embmagic.errors import InvalidArgumentError, ModelNotFoundError
 from embmagic.types import Hit
-
-TEXTS = [
-    "the eiffel tower is 330 metres tall",
-    "the eiffel tower stands in paris",
-    "bananas are yellow and rich in potassium",
-    "mount everest is 8849 metres high",
-    "small cat sleeps",
-    "big dog barks",
-    "red car",
-    "solar power panels",
-    "wind energy",
-    "the river flows to the sea",
-]
-QUERY = "how tall is the eiffel tower"
+from tests.rerank_data import QUERY, TEXTS
 
 
 @pytest.fixture
-def ws() -> Workspace:
-    made = Workspace()
-    made.options.model = "fake-64"
-    made.options.show_progress = False
-    made.embed("facts", TEXTS)
-    return made
+def ws(ws: Workspace) -> Workspace:
+    """tests/conftest.py's fake-64 workspace, holding the facts."""
+    ws.embed("facts", TEXTS)
+    return ws
 
 
 def predict(folder: str, query: str, texts: Sequence[str]) -> npt.NDArray[np.float32]:

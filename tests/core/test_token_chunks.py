@@ -95,14 +95,6 @@ def test_chunk_leaving_no_room_for_text_is_refused() -> None:
         chunk_text("a b c", 2, 0, lambda texts: [len(t.split()) + 2 for t in texts])
 
 
-@pytest.fixture
-def ws() -> Workspace:
-    made = Workspace()
-    made.options.model = "fake-64"
-    made.options.show_progress = False
-    return made
-
-
 def test_files_are_chunked_to_the_window_by_default(ws: Workspace, tmp_path: Path) -> None:
     (tmp_path / "long.txt").write_text(" ".join(f"word{i}" for i in range(600)))
     (tmp_path / "short.txt").write_text("just a few words")

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
 from tests.conftest import Snapshot
+from tests.rerank_data import QUERY, TEXTS
 
-FACTS = "\n".join([
-    "the eiffel tower is 330 metres tall",
-    "the eiffel tower stands in paris",
-    "bananas are yellow and rich in potassium",
-    "mount everest is 8849 metres high",
-    "small cat sleeps",
-    "big dog barks",
-])  # fmt: skip
-QUERY = "how tall is the eiffel tower"
+FACTS = "\n".join(TEXTS[:6])
 
 
 @pytest.fixture
@@ -26,11 +21,14 @@ def facts(ip: InteractiveShell) -> InteractiveShell:
     return ip
 
 
-def cross_scores(folder: str, texts: list[str]) -> np.ndarray:
+def cross_encoder_best(folder: str, hits: Any, k: int) -> list[int]:
+    """Ids of the k best of `hits` by the cross-encoder in `folder`, scored here directly."""
     from sentence_transformers import CrossEncoder
 
     model = CrossEncoder(folder, local_files_only=True, device="cpu")
-    return np.asarray(model.predict([(QUERY, t) for t in texts], show_progress_bar=False))
+    pairs = [(QUERY, h.text) for h in hits]
+    scores = np.asarray(model.predict(pairs, show_progress_bar=False))
+    return [hits[int(i)].id for i in np.argsort(-scores)[:k]]
 
 
 def test_neighbors_rerank_orders_by_the_cross_encoder(
@@ -40,8 +38,7 @@ def test_neighbors_rerank_orders_by_the_cross_encoder(
     facts.user_ns["ce"] = tiny_cross_encoder
     result = facts.run_line_magic("neighbors", f"{QUERY} -c facts -k 2 --rerank {{ce}} "
                                   "--rerank-depth 4")  # fmt: skip
-    scores = cross_scores(tiny_cross_encoder, [h.text for h in plain])
-    assert [h.id for h in result] == [plain[int(i)].id for i in np.argsort(-scores)[:2]]
+    assert [h.id for h in result] == cross_encoder_best(tiny_cross_encoder, plain, 2)
     assert "reranked by" in result.plain() and result.candidates == 4
 
 
@@ -52,8 +49,7 @@ def test_rag_rerank_numbers_the_cross_encoders_best(
     facts.user_ns["ce"] = tiny_cross_encoder
     result = facts.run_line_magic("rag", f"{QUERY} -c facts -k 3 --rerank {{ce}} "
                                   "--rerank-depth 5")  # fmt: skip
-    scores = cross_scores(tiny_cross_encoder, [h.text for h in plain])
-    assert [h.id for h in result.sources] == [plain[int(i)].id for i in np.argsort(-scores)[:3]]
+    assert [h.id for h in result.sources] == cross_encoder_best(tiny_cross_encoder, plain, 3)
     assert result.search_scores is not None and len(result.search_scores) == 3
 
 
